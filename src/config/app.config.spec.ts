@@ -1,0 +1,69 @@
+import { EnvValidationError, loadAppConfig } from './app.config.js';
+
+const valid = {
+  WRISTBAND_APPLICATION_VANITY_DOMAIN: 'invotastic-acme.us.wristband.dev',
+  WRISTBAND_CLIENT_ID: 'client-id',
+  WRISTBAND_CLIENT_SECRET: 'super-secret-value-that-must-not-leak',
+  WRISTBAND_CALLBACK_URL: 'https://app.example.com/auth/callback',
+  WRISTBAND_LOGIN_URL: 'https://app.example.com/auth/login',
+  SESSION_SECRETS: 'x'.repeat(32),
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string {
+  try {
+    loadAppConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(EnvValidationError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadAppConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadAppConfig({ ...valid, WRISTBAND_CALLBACK_URL: undefined, WRISTBAND_LOGIN_URL: undefined, WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true' });
+    expect(config.port).toBe(3001);
+    expect(config.wristband.callbackUrl).toBe('http://localhost:3001/auth/callback');
+    expect(config.wristband.loginUrl).toBe('http://localhost:3001/auth/login');
+    expect(config.wristband.scopes).toEqual(['openid', 'offline_access', 'email', 'profile', 'roles']);
+    expect(config.wristband.isApplicationCustomDomainActive).toBe(false);
+  });
+
+  it('names every missing variable at once', () => {
+    const message = problemsOf({});
+    for (const name of ['WRISTBAND_APPLICATION_VANITY_DOMAIN', 'WRISTBAND_CLIENT_ID', 'WRISTBAND_CLIENT_SECRET', 'SESSION_SECRETS']) {
+      expect(message).toContain(name);
+    }
+  });
+
+  it('rejects bad values without printing secrets', () => {
+    const message = problemsOf({
+      ...valid,
+      PORT: 'eighty',
+      SESSION_SECRETS: 'short-secret-value',
+      WRISTBAND_APPLICATION_VANITY_DOMAIN: 'https://evil.example.com/path',
+      WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'maybe',
+    });
+    expect(message).toMatch(/PORT/);
+    expect(message).toMatch(/SESSION_SECRETS/);
+    expect(message).toMatch(/WRISTBAND_APPLICATION_VANITY_DOMAIN/);
+    expect(message).toMatch(/WRISTBAND_DANGEROUSLY_ALLOW_HTTP/);
+    expect(message).not.toContain('short-secret-value');
+    expect(message).not.toContain(valid.WRISTBAND_CLIENT_SECRET);
+  });
+
+  it('refuses the dangerous http flag in production', () => {
+    expect(problemsOf({ ...valid, NODE_ENV: 'production', WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true' })).toContain(
+      'WRISTBAND_DANGEROUSLY_ALLOW_HTTP is refused when NODE_ENV=production',
+    );
+  });
+
+  it('requires https URLs unless the dangerous flag is on', () => {
+    expect(problemsOf({ ...valid, WRISTBAND_CALLBACK_URL: 'http://app.example.com/auth/callback' })).toContain('WRISTBAND_CALLBACK_URL');
+  });
+
+  it('splits rotated secrets', () => {
+    const config = loadAppConfig({ ...valid, SESSION_SECRETS: `${'n'.repeat(32)}, ${'o'.repeat(40)}` });
+    expect(config.wristband.sessionSecrets).toEqual(['n'.repeat(32), 'o'.repeat(40)]);
+  });
+});

@@ -1,0 +1,69 @@
+import {
+  findOptionProblems,
+  type WristbandModuleOptions,
+  type WristbandOptionField,
+} from '../wristband/index.js';
+
+/** Configuration of the example app, read from the environment once at startup. */
+export interface AppConfig {
+  port: number;
+  wristband: WristbandModuleOptions;
+}
+
+/** Thrown when environment variables are missing or invalid; the message names every bad variable, never a value. */
+export class EnvValidationError extends Error {
+  override readonly name = 'EnvValidationError';
+
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const ENV_NAME: Partial<Record<WristbandOptionField, string>> = {
+  applicationVanityDomain: 'WRISTBAND_APPLICATION_VANITY_DOMAIN',
+  clientId: 'WRISTBAND_CLIENT_ID',
+  clientSecret: 'WRISTBAND_CLIENT_SECRET',
+  callbackUrl: 'WRISTBAND_CALLBACK_URL',
+  loginUrl: 'WRISTBAND_LOGIN_URL',
+  scopes: 'WRISTBAND_SCOPES',
+  dangerouslyAllowHttp: 'WRISTBAND_DANGEROUSLY_ALLOW_HTTP',
+  sessionSecrets: 'SESSION_SECRETS',
+  redisUrl: 'REDIS_URL',
+};
+
+export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string) => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const flag = (name: string): boolean => {
+    const v = value(name);
+    if (v === undefined) return false;
+    if (/^(true|1|yes)$/i.test(v)) return true;
+    if (!/^(false|0|no)$/i.test(v)) problems.push(`${name} must be true or false`);
+    return false;
+  };
+
+  const portText = value('PORT') ?? '3001';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push('PORT must be a port number (1-65535)');
+
+  const wristband: WristbandModuleOptions = {
+    applicationVanityDomain: value('WRISTBAND_APPLICATION_VANITY_DOMAIN') ?? '',
+    clientId: value('WRISTBAND_CLIENT_ID') ?? '',
+    clientSecret: value('WRISTBAND_CLIENT_SECRET') ?? '',
+    callbackUrl: value('WRISTBAND_CALLBACK_URL') ?? 'http://localhost:3001/auth/callback',
+    loginUrl: value('WRISTBAND_LOGIN_URL') ?? 'http://localhost:3001/auth/login',
+    scopes: (value('WRISTBAND_SCOPES') ?? 'openid offline_access email profile roles').split(/\s+/),
+    isApplicationCustomDomainActive: flag('WRISTBAND_IS_APPLICATION_CUSTOM_DOMAIN_ACTIVE'),
+    dangerouslyAllowHttp: flag('WRISTBAND_DANGEROUSLY_ALLOW_HTTP'),
+    sessionSecrets: (value('SESSION_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    redisUrl: value('REDIS_URL'),
+  };
+  for (const p of findOptionProblems(wristband, env.NODE_ENV)) {
+    problems.push(`${ENV_NAME[p.field] ?? p.field} ${p.message}`);
+  }
+  if (problems.length) throw new EnvValidationError(problems);
+  return { port, wristband };
+}

@@ -1,0 +1,53 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { RolesRequirement } from '../decorators/roles.decorator.js';
+import type { TenantScope } from '../decorators/tenant-scoped.decorator.js';
+import { AccessDeniedError } from '../errors/wristband.errors.js';
+import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
+import { ROLES_KEY, TENANT_SCOPED_KEY } from '../wristband.constants.js';
+
+interface FrameworkRequest {
+  params?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** `@Roles` and `@TenantScoped` checks for an authenticated user; throws `AccessDeniedError` (403). */
+@Injectable()
+export class AuthorizationService {
+  constructor(private readonly reflector: Reflector) {}
+
+  authorize(context: ExecutionContext, _raw: unknown, user: WristbandUser): void {
+    const targets = [context.getHandler(), context.getClass()];
+    const roles = this.reflector.getAllAndOverride<RolesRequirement | undefined>(ROLES_KEY, targets);
+    if (roles && !hasRoles(user.roles, roles)) {
+      throw new AccessDeniedError('insufficient_role', `Requires ${roles.mode === 'all' ? 'all' : 'one'} of the roles: ${roles.roles.join(', ')}`);
+    }
+    const scope = this.reflector.getAllAndOverride<TenantScope | undefined>(TENANT_SCOPED_KEY, targets);
+    if (scope) {
+      const req = context.switchToHttp().getRequest<FrameworkRequest>();
+      const value = tenantValue(req, scope);
+      const own = scope.match === 'id' ? user.tenantId : user.tenantName;
+      if (value === undefined || own === undefined || value !== own) {
+        throw new AccessDeniedError('tenant_mismatch', 'This resource belongs to another tenant');
+      }
+    }
+  }
+}
+
+/** A role matches by full name or by its last `:` segment (`app:invotastic:admin` ~ `admin`). */
+export function hasRoles(userRoles: readonly string[], requirement: RolesRequirement): boolean {
+  const held = new Set<string>();
+  for (const role of userRoles) {
+    held.add(role);
+    held.add(role.slice(role.lastIndexOf(':') + 1));
+  }
+  const check = (role: string) => held.has(role);
+  return requirement.mode === 'all' ? requirement.roles.every(check) : requirement.roles.some(check);
+}
+
+function tenantValue(req: FrameworkRequest, scope: TenantScope): string | undefined {
+  const raw =
+    scope.source === 'param' ? req.params?.[scope.name] : scope.source === 'query' ? req.query?.[scope.name] : req.headers[scope.name];
+  return typeof raw === 'string' && raw.length > 0 ? raw : undefined;
+}

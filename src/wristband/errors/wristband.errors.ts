@@ -1,0 +1,120 @@
+/**
+ * Runtime failures, each with a stable `code` callers can switch on. Services throw these; the guard
+ * and `WristbandExceptionFilter` map them to HTTP (see `wristband-error-status.ts`).
+ */
+export type WristbandErrorCode =
+  | 'invalid_tenant_name'
+  | 'invalid_tenant_custom_domain'
+  | 'invalid_callback'
+  | 'login_state_missing'
+  | 'login_state_invalid'
+  | 'state_mismatch'
+  | 'login_required'
+  | 'login_failed'
+  | 'authorization_failed'
+  | 'invalid_grant'
+  | 'token_request_failed'
+  | 'wristband_unavailable'
+  | 'id_token_invalid'
+  | 'userinfo_invalid'
+  | 'tenant_mismatch'
+  | 'session_required'
+  | 'session_invalid'
+  | 'session_expired'
+  | 'session_store_unavailable'
+  | 'invalid_token'
+  | 'csrf_failed'
+  | 'insufficient_role'
+  | 'unsupported_context';
+
+export class WristbandError extends Error {
+  override name = 'WristbandError';
+
+  constructor(
+    readonly code: WristbandErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Bad input to a login/callback/logout request; answered 400. */
+export class InvalidRequestError extends WristbandError {
+  override name = 'InvalidRequestError';
+}
+
+/** The callback cannot continue, but a fresh login can fix it (lost or stale login state, `login_required`, `invalid_grant`). */
+export class LoginRestartError extends WristbandError {
+  override name = 'LoginRestartError';
+
+  constructor(
+    code: WristbandErrorCode,
+    message: string,
+    /** Tenant to send the browser back to, when known and valid. */
+    readonly tenantName: string | undefined,
+    readonly tenantCustomDomain: string | undefined,
+    /** This login was already a restart: answering with an error instead prevents a redirect loop. */
+    readonly alreadyRestarted: boolean,
+  ) {
+    super(code, message);
+  }
+}
+
+/** Wristband answered the authorization or token request with an error that retrying will not fix. */
+export class WristbandRequestError extends WristbandError {
+  override name = 'WristbandRequestError';
+
+  constructor(
+    code: WristbandErrorCode,
+    message: string,
+    /** The OAuth `error` Wristband sent, e.g. `invalid_client`. */
+    readonly oauthError?: string,
+    /** HTTP status Wristband answered with, when there was a response. */
+    readonly upstreamStatus?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+/** Wristband could not be reached or kept failing (5xx, 429, timeouts) past the retry budget. */
+export class WristbandUnavailableError extends WristbandError {
+  override name = 'WristbandUnavailableError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('wristband_unavailable', message, options);
+  }
+}
+
+/** A token (ID token at login, bearer access token) failed validation. */
+export class TokenValidationError extends WristbandError {
+  override name = 'TokenValidationError';
+}
+
+/** No valid credentials for a protected route: 401. */
+export class AuthenticationRequiredError extends WristbandError {
+  override name = 'AuthenticationRequiredError';
+
+  constructor(
+    code: WristbandErrorCode,
+    message: string,
+    /** How the request tried to authenticate; decides the `WWW-Authenticate` header. */
+    readonly scheme: 'session' | 'bearer' = 'session',
+  ) {
+    super(code, message);
+  }
+}
+
+/** Authenticated, but not allowed: 403. */
+export class AccessDeniedError extends WristbandError {
+  override name = 'AccessDeniedError';
+}
+
+/** The session store (Redis) failed; protected routes fail closed with 503. */
+export class SessionStoreUnavailableError extends WristbandError {
+  override name = 'SessionStoreUnavailableError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('session_store_unavailable', message, options);
+  }
+}

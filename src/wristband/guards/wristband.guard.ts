@@ -1,0 +1,122 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
+import {
+  AuthenticationRequiredError,
+  WristbandError,
+} from '../errors/wristband.errors.js';
+import { rawExchange, type RawRequest, type RawResponse } from '../http/http-exchange.js';
+import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
+import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
+import type { AuthStrategyName } from '../interfaces/wristband-module-options.interface.js';
+import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
+import { BearerTokenVerifier } from '../jwt/bearer-token.verifier.js';
+import { assertCsrfToken } from '../session/csrf.js';
+import { SessionService } from '../session/session.service.js';
+import { TokenRefreshService } from '../tokens/token-refresh.service.js';
+import { AUTH_STRATEGIES_KEY, IS_PUBLIC_KEY } from '../wristband.constants.js';
+import { userFromSession } from '../wristband-user.factory.js';
+import { AuthorizationService } from '../authorization/authorization.service.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Request fields the guard sets. */
+export interface WristbandRequestState {
+  user?: WristbandUser;
+  /** The session behind `user`, when it came from a session (internal: tokens inside). */
+  wristbandSession?: WristbandSession;
+}
+
+/**
+ * Protects routes: a session cookie (refreshing its access token when needed, CSRF for unsafe
+ * methods) or a Wristband bearer token, then `@Roles` / `@TenantScoped` checks. Use it on a route, a
+ * controller, or globally (`globalGuard: true`) with `@Public()` to opt out.
+ */
+@Injectable()
+export class WristbandGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
+    private readonly sessions: SessionService,
+    private readonly tokens: TokenRefreshService,
+    private readonly bearer: BearerTokenVerifier,
+    private readonly authorization: AuthorizationService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') {
+      throw new WristbandError(
+        'unsupported_context',
+        `WristbandGuard protects HTTP routes only; it refuses "${context.getType()}" contexts`,
+      );
+    }
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets)) return true;
+
+    const { req, res } = rawExchange(context);
+    const strategies =
+      this.reflector.getAllAndOverride<AuthStrategyName[] | undefined>(AUTH_STRATEGIES_KEY, targets) ??
+      this.options.authStrategies;
+    const user = await this.authenticate(req, res, strategies);
+    this.authorization.authorize(context, req, user);
+    return true;
+  }
+
+  private async authenticate(
+    req: RawRequest & WristbandRequestState,
+    res: RawResponse,
+    strategies: AuthStrategyName[],
+  ): Promise<WristbandUser> {
+    // The first strategy whose credentials the request carries decides; a bad credential is never
+    // masked by trying the next one.
+    for (const strategy of strategies) {
+      if (strategy === 'session' && this.sessions.hasSessionCookie(req)) {
+        return this.authenticateSession(req, res);
+      }
+      if (strategy === 'bearer') {
+        const token = bearerToken(req);
+        if (token !== undefined) {
+          req.user = await this.bearer.verify(token);
+          return req.user;
+        }
+      }
+    }
+    if (!strategies.includes('session')) {
+      throw new AuthenticationRequiredError('invalid_token', 'Bearer token missing', 'bearer');
+    }
+    throw new AuthenticationRequiredError('session_required', 'Log in first', strategies.includes('bearer') ? 'bearer' : 'session');
+  }
+
+  private async authenticateSession(req: RawRequest & WristbandRequestState, res: RawResponse): Promise<WristbandUser> {
+    const lookup = await this.sessions.load(req);
+    if (lookup.status !== 'ok') {
+      this.sessions.clearCookies(res);
+      throw new AuthenticationRequiredError(
+        lookup.status === 'expired' ? 'session_expired' : 'session_invalid',
+        lookup.status === 'expired' ? 'Session expired; log in again' : 'Session cookie is not valid; log in again',
+      );
+    }
+    let session = lookup.session;
+    if (!SAFE_METHODS.has(req.method ?? 'GET')) assertCsrfToken(req, session);
+
+    try {
+      const fresh = await this.tokens.ensureFresh(session);
+      session = fresh.session;
+      if (fresh.refreshed || this.sessions.needsTouch(session)) await this.sessions.commit(res, session);
+    } catch (err) {
+      if (err instanceof AuthenticationRequiredError) await this.sessions.destroy(res, session);
+      throw err;
+    }
+    req.wristbandSession = session;
+    req.user = userFromSession(session);
+    return req.user;
+  }
+}
+
+function bearerToken(req: RawRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer(?: +(.*))?$/i.exec(header.trim());
+  // "Authorization: Basic …" is not ours; "Bearer" with nothing after it is an empty, invalid token.
+  return match ? (match[1] ?? '').trim() : undefined;
+}

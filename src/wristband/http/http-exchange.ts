@@ -1,0 +1,98 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseCookie, stringifySetCookie, type SerializeOptions } from 'cookie';
+
+/**
+ * The one place that touches requests and responses. It uses only Node's own `IncomingMessage` /
+ * `ServerResponse` API, which Express and Fastify (`request.raw`, `reply.raw`) both expose.
+ */
+export type RawRequest = IncomingMessage & { query?: Record<string, unknown> };
+export type RawResponse = ServerResponse;
+
+export interface CookieAttributes {
+  secure: boolean;
+  httpOnly: boolean;
+  maxAgeSeconds: number;
+  sameSite?: 'lax' | 'strict';
+}
+
+/** Cookie names get the `__Host-` prefix whenever they are Secure: the browser then pins them to this host and path `/`. */
+export function cookieName(base: string, secure: boolean): string {
+  return secure ? `__Host-${base}` : base;
+}
+
+export function readCookies(req: RawRequest): Record<string, string | undefined> {
+  const header = req.headers.cookie;
+  return header ? parseCookie(header) : {};
+}
+
+/** Reads one cookie without parsing the whole header into an object (hot path). */
+export function readCookie(req: RawRequest, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  let start = 0;
+  while (start < header.length) {
+    while (header.charCodeAt(start) === 32) start++;
+    const end = header.indexOf(';', start);
+    const stop = end === -1 ? header.length : end;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < stop && header.slice(start, eq).trim() === name) {
+      let value = header.slice(eq + 1, stop).trim();
+      if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      return value;
+    }
+    start = stop + 1;
+  }
+  return undefined;
+}
+
+export function setCookie(res: RawResponse, name: string, value: string, attrs: CookieAttributes): void {
+  const options: SerializeOptions = {
+    path: '/',
+    httpOnly: attrs.httpOnly,
+    secure: attrs.secure,
+    sameSite: attrs.sameSite ?? 'lax',
+    maxAge: Math.max(0, Math.floor(attrs.maxAgeSeconds)),
+  };
+  appendSetCookie(res, stringifySetCookie(name, value, options));
+}
+
+export function clearCookie(res: RawResponse, name: string, secure: boolean, httpOnly = true): void {
+  appendSetCookie(
+    res,
+    stringifySetCookie(name, '', { path: '/', httpOnly, secure, sameSite: 'lax', maxAge: 0, expires: new Date(0) }),
+  );
+}
+
+function appendSetCookie(res: RawResponse, value: string): void {
+  const existing = res.getHeader('set-cookie');
+  const name = value.slice(0, value.indexOf('='));
+  // A later write of the same cookie in one response replaces the earlier one.
+  const list = (Array.isArray(existing) ? existing : existing ? [String(existing)] : []).filter(
+    (c) => c.slice(0, c.indexOf('=')) !== name,
+  );
+  list.push(value);
+  res.setHeader('set-cookie', list);
+}
+
+/** The query string of the raw request, parsed once (`req.query` when the framework already did it). */
+export function queryParam(req: RawRequest, name: string): string | undefined {
+  const fromFramework = req.query?.[name];
+  if (typeof fromFramework === 'string') return fromFramework;
+  if (fromFramework !== undefined) return undefined; // arrays and objects are never valid for us
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q === -1) return undefined;
+  const params = new URLSearchParams(url.slice(q + 1));
+  return params.getAll(name).length === 1 ? (params.get(name) ?? undefined) : undefined;
+}
+
+/** The raw Node request/response behind an HTTP execution context (Express objects are the raw ones; Fastify keeps them in `.raw`). */
+export function rawExchange(context: { switchToHttp(): { getRequest<T>(): T; getResponse<T>(): T } }): {
+  req: RawRequest;
+  res: RawResponse;
+} {
+  const http = context.switchToHttp();
+  const req = http.getRequest<RawRequest & { raw?: RawRequest }>();
+  const res = http.getResponse<RawResponse & { raw?: RawResponse }>();
+  return { req: req.raw ?? req, res: res.raw ?? res };
+}

@@ -1,0 +1,27 @@
+// The public API of the Wristband module: what is not exported here is internal and may change.
+export { WristbandModule } from './wristband.module.js';
+export { WristbandGuard, type WristbandRequestState } from './guards/wristband.guard.js';
+export { WristbandLoginGuard, WristbandCallbackGuard } from './guards/wristband-login.guard.js';
+export { WristbandStrategy, type WristbandLoginResult } from './wristband.strategy.js';
+export { Public } from './decorators/public.decorator.js';
+export { CurrentUser } from './decorators/current-user.decorator.js';
+export { CurrentTenant, type CurrentTenantInfo } from './decorators/current-tenant.decorator.js';
+export { Roles, type RolesRequirement } from './decorators/roles.decorator.js';
+export { TenantScoped, type TenantScope } from './decorators/tenant-scoped.decorator.js';
+export { AuthStrategies } from './decorators/auth-strategies.decorator.js';
+export { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
+export { SessionService } from './session/session.service.js';
+export { SESSION_STORE, type SessionStore } from './session/session-store.interface.js';
+export { TokenRefreshService } from './tokens/token-refresh.service.js';
+export { REFRESH_COORDINATOR, type RefreshCoordinator } from './tokens/refresh-coordinator.interface.js';
+export { BearerTokenVerifier } from './jwt/bearer-token.verifier.js';
+export { WristbandApiClient } from './wristband-api.client.js';
+export { WristbandExceptionFilter } from './errors/wristband-exception.filter.js';
+export { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
+export * from './errors/wristband.errors.js';
+export { findOptionProblems, resolveWristbandOptions, type OptionProblem, type WristbandOptionField } from './wristband-options.validator.js';
+export type * from './interfaces/wristband-module-options.interface.js';
+export type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
+export type { WristbandSession } from './interfaces/wristband-session.interface.js';
+export type { WristbandUser } from './interfaces/wristband-user.interface.js';
+export { WRISTBAND_OPTIONS } from './wristband.constants.js';

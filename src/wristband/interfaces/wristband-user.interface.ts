@@ -1,0 +1,17 @@
+/** `request.user` on routes protected by `WristbandGuard`, read with `@CurrentUser()`. */
+export interface WristbandUser {
+  userId: string;
+  tenantId: string;
+  /** Tenant name (subdomain); absent for bearer tokens that do not carry it. */
+  tenantName?: string;
+  identityProviderName?: string;
+  email?: string;
+  /** Role names, e.g. `app:invotastic:admin`. */
+  roles: string[];
+  /** `user` for people, `client` for machine-to-machine tokens. */
+  subKind: 'user' | 'client';
+  /** How the request authenticated. */
+  authenticatedBy: 'session' | 'bearer';
+  /** The verified claims (userinfo for sessions, access-token payload for bearer tokens). */
+  claims: Record<string, unknown>;
+}

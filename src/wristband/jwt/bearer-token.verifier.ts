@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
+import { AuthenticationRequiredError, WristbandUnavailableError } from '../errors/wristband.errors.js';
+import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
+import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
+import { rolesFromClaims } from '../wristband-user.factory.js';
+import { WristbandJwks } from './wristband-jwks.js';
+
+const MAX_TOKEN_LENGTH = 8192;
+
+/**
+ * Verifies Wristband access tokens sent as `Authorization: Bearer`: RS256 only, exact `iss`, `exp`
+ * required, small clock tolerance, optional `client_id` / `app_id` pinning. Verified tokens are cached
+ * (bounded LRU) until they expire, so a busy API verifies each token's signature once.
+ */
+@Injectable()
+export class BearerTokenVerifier {
+  private readonly cache: LRUCache<string, WristbandUser>;
+
+  constructor(
+    @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
+    private readonly jwks: WristbandJwks,
+  ) {
+    this.cache = new LRUCache({ max: options.bearer.cacheMaxEntries, ttlAutopurge: false });
+  }
+
+  async verify(token: string): Promise<WristbandUser> {
+    const cached = this.cache.get(token);
+    if (cached) return cached;
+    if (!token || token.length > MAX_TOKEN_LENGTH) throw invalid('malformed token');
+    try {
+      const typ = decodeProtectedHeader(token).typ;
+      // An ID token or any other JWT of Wristband's is not an access token.
+      if (typ !== undefined && typ.toLowerCase().replace(/^application\//, '') !== 'at+jwt') throw invalid('not an access token');
+    } catch (err) {
+      if (err instanceof AuthenticationRequiredError) throw err;
+      throw invalid('malformed token');
+    }
+    const { bearer, issuer } = this.options;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.jwks.getKey, {
+        algorithms: ['RS256'],
+        issuer,
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: bearer.clockToleranceSeconds,
+      }));
+    } catch (err) {
+      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && !(err instanceof errors.JOSEError))) {
+        throw new WristbandUnavailableError('Could not fetch Wristband signing keys', { cause: err });
+      }
+      throw invalid(err instanceof errors.JOSEError ? describe(err) : 'invalid token');
+    }
+    if (bearer.expectedClientId !== undefined && payload.client_id !== bearer.expectedClientId) throw invalid('unexpected client_id');
+    if (bearer.expectedAppId !== undefined && payload.app_id !== bearer.expectedAppId) throw invalid('unexpected app_id');
+    if (typeof payload.tnt_id !== 'string' || typeof payload.sub !== 'string') throw invalid('missing tnt_id or sub');
+
+    const user: WristbandUser = {
+      userId: payload.sub,
+      tenantId: payload.tnt_id,
+      tenantName: typeof payload.tnt_name === 'string' ? payload.tnt_name : undefined,
+      identityProviderName: typeof payload.idp_name === 'string' ? payload.idp_name : undefined,
+      email: typeof payload.email === 'string' ? payload.email : undefined,
+      roles: rolesFromClaims(payload),
+      subKind: payload.sub_kind === 'client' ? 'client' : 'user',
+      authenticatedBy: 'bearer',
+      claims: payload,
+    };
+    const ttl = payload.exp! * 1000 - Date.now();
+    if (ttl > 0) this.cache.set(token, user, { ttl });
+    return user;
+  }
+}
+
+function invalid(reason: string): AuthenticationRequiredError {
+  return new AuthenticationRequiredError('invalid_token', `Bearer token rejected: ${reason}`, 'bearer');
+}
+
+function describe(err: InstanceType<typeof errors.JOSEError>): string {
+  if (err instanceof errors.JWTExpired) return 'token expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `claim "${err.claim}" invalid`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown signing key';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  return 'malformed token';
+}

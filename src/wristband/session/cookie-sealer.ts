@@ -1,0 +1,72 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+
+/** What a sealed value is for; each purpose has its own keys, so one kind cannot pass for another. */
+export type SealPurpose = 'session' | 'session-id' | 'login-state';
+
+const PURPOSES: SealPurpose[] = ['session', 'session-id', 'login-state'];
+const VERSION = 1;
+const KEY_ID_BYTES = 4;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_BYTES = 1 + KEY_ID_BYTES + IV_BYTES + TAG_BYTES;
+
+interface SealKey {
+  id: Buffer;
+  key: Buffer;
+}
+
+/**
+ * Authenticated encryption (AES-256-GCM) of small JSON values for cookies.
+ * Keys come from the secrets through HKDF-SHA256, derived once at construction. The first secret
+ * seals; every secret opens, so secrets rotate without logging anyone out.
+ * Layout (base64url): version(1) | key id(4) | iv(12) | tag(16) | ciphertext.
+ */
+export class CookieSealer {
+  private readonly keys = new Map<SealPurpose, SealKey[]>();
+
+  constructor(secrets: readonly string[]) {
+    if (secrets.length === 0) throw new Error('CookieSealer needs at least one secret');
+    for (const purpose of PURPOSES) {
+      this.keys.set(
+        purpose,
+        secrets.map((secret) => {
+          const key = Buffer.from(hkdfSync('sha256', secret, 'wristband-nestjs/v1', purpose, 32));
+          const id = createHash('sha256').update(key).digest().subarray(0, KEY_ID_BYTES);
+          return { id, key };
+        }),
+      );
+    }
+  }
+
+  seal(purpose: SealPurpose, value: unknown): string {
+    const { id, key } = this.keysFor(purpose)[0];
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    return Buffer.concat([Buffer.of(VERSION), id, iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
+  }
+
+  /** The sealed value, or `undefined` when it is malformed, tampered with or sealed by an unknown secret. */
+  unseal<T>(purpose: SealPurpose, sealed: string): T | undefined {
+    if (sealed.length > 16_384) return undefined;
+    const raw = Buffer.from(sealed, 'base64url');
+    if (raw.length <= HEADER_BYTES || raw[0] !== VERSION) return undefined;
+    const id = raw.subarray(1, 1 + KEY_ID_BYTES);
+    const entry = this.keysFor(purpose).find((k) => k.id.equals(id));
+    if (!entry) return undefined;
+    try {
+      const iv = raw.subarray(1 + KEY_ID_BYTES, 1 + KEY_ID_BYTES + IV_BYTES);
+      const tag = raw.subarray(1 + KEY_ID_BYTES + IV_BYTES, HEADER_BYTES);
+      const decipher = createDecipheriv('aes-256-gcm', entry.key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAuthTag(tag);
+      const plain = Buffer.concat([decipher.update(raw.subarray(HEADER_BYTES)), decipher.final()]);
+      return JSON.parse(plain.toString('utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private keysFor(purpose: SealPurpose): SealKey[] {
+    return this.keys.get(purpose)!;
+  }
+}

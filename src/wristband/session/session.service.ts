@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
+import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
+import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
+import { CSRF_COOKIE_NAME } from '../wristband.constants.js';
+import {
+  clearCookie,
+  cookieName,
+  readCookie,
+  setCookie,
+  type RawRequest,
+  type RawResponse,
+} from '../http/http-exchange.js';
+import { SESSION_STORE, type SessionStore } from './session-store.interface.js';
+
+export type SessionLookup =
+  | { status: 'ok'; session: WristbandSession }
+  | { status: 'none' | 'invalid' | 'expired' };
+
+/** Data a new session starts from (ids, timestamps and the CSRF token are added here). */
+export type NewSession = Omit<WristbandSession, 'id' | 'csrfToken' | 'createdAt' | 'lastSeenAt'>;
+
+/**
+ * Session lifecycle over the configured `SessionStore`: cookie in, session out; lifetimes checked from
+ * data inside the seal; cookie written only when the session changed or nears its idle limit.
+ */
+@Injectable()
+export class SessionService {
+  readonly cookieName: string;
+  private readonly csrfCookieName = CSRF_COOKIE_NAME;
+
+  constructor(
+    @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
+  ) {
+    this.cookieName = cookieName(options.session.cookieName, options.secureCookies);
+  }
+
+  hasSessionCookie(req: RawRequest): boolean {
+    return readCookie(req, this.cookieName) !== undefined;
+  }
+
+  async load(req: RawRequest, now = Date.now()): Promise<SessionLookup> {
+    const value = readCookie(req, this.cookieName);
+    if (!value) return { status: 'none' };
+    const session = await this.store.read(value);
+    if (!session) return { status: 'invalid' };
+    if (this.isExpired(session, now)) return { status: 'expired' };
+    return { status: 'ok', session };
+  }
+
+  isExpired(session: WristbandSession, now = Date.now()): boolean {
+    const { idleTimeoutSeconds, absoluteTimeoutSeconds } = this.options.session;
+    return now - session.lastSeenAt > idleTimeoutSeconds * 1000 || now - session.createdAt > absoluteTimeoutSeconds * 1000;
+  }
+
+  /** Starts a brand-new session (new id, new CSRF token): a login never reuses an older session. */
+  async create(res: RawResponse, data: NewSession, now = Date.now()): Promise<WristbandSession> {
+    const session: WristbandSession = {
+      ...data,
+      id: randomBytes(24).toString('base64url'),
+      csrfToken: randomBytes(24).toString('base64url'),
+      createdAt: now,
+      lastSeenAt: now,
+    };
+    await this.commit(res, session, now);
+    return session;
+  }
+
+  /** Whether the session should be re-written to extend its idle lifetime. */
+  needsTouch(session: WristbandSession, now = Date.now()): boolean {
+    // Re-seal at most every tenth of the idle lifetime: cheap requests, accurate enough idle expiry.
+    return now - session.lastSeenAt > (this.options.session.idleTimeoutSeconds * 1000) / 10;
+  }
+
+  /** Persists the session and (re)sends its cookies, with an expiry that respects both lifetimes. */
+  async commit(res: RawResponse, session: WristbandSession, now = Date.now()): Promise<void> {
+    session.lastSeenAt = now;
+    const ttl = this.remainingSeconds(session, now);
+    const value = await this.store.write(session, ttl);
+    const secure = this.options.secureCookies;
+    setCookie(res, this.cookieName, value, { secure, httpOnly: true, sameSite: 'lax', maxAgeSeconds: ttl });
+    // Readable by front-end code on purpose: it echoes the value in `x-csrf-token`.
+    setCookie(res, this.csrfCookieName, session.csrfToken, { secure, httpOnly: false, sameSite: 'lax', maxAgeSeconds: ttl });
+  }
+
+  /** Ends the session server-side (if the store has a server side) and clears its cookies. */
+  async destroy(res: RawResponse, session?: WristbandSession): Promise<void> {
+    this.clearCookies(res);
+    if (session) await this.store.destroy(session);
+  }
+
+  clearCookies(res: RawResponse): void {
+    clearCookie(res, this.cookieName, this.options.secureCookies);
+    clearCookie(res, this.csrfCookieName, this.options.secureCookies, false);
+  }
+
+  remainingSeconds(session: WristbandSession, now = Date.now()): number {
+    const { idleTimeoutSeconds, absoluteTimeoutSeconds } = this.options.session;
+    const absoluteLeft = (session.createdAt + absoluteTimeoutSeconds * 1000 - now) / 1000;
+    return Math.max(1, Math.floor(Math.min(idleTimeoutSeconds, absoluteLeft)));
+  }
+}

@@ -1,0 +1,158 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  WristbandRequestError,
+  WristbandUnavailableError,
+} from './errors/wristband.errors.js';
+import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
+import { TransientFailure, parseRetryAfter, withRetries } from './tokens/retry-policy.js';
+import { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
+
+/** Wristband's token endpoint response (RFC 6749 §5.1). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  id_token?: string;
+  refresh_token?: string;
+  scope?: string;
+}
+
+/**
+ * The only code that calls Wristband. Every call has a timeout, follows no redirects and
+ * authenticates the client with HTTP Basic (client_secret_basic, RFC 6749 §2.3.1).
+ */
+@Injectable()
+export class WristbandApiClient {
+  private readonly logger = new Logger('Wristband');
+  private readonly basicAuth: string;
+
+  constructor(@InjectWristbandOptions() private readonly options: ResolvedWristbandOptions) {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+    const id = encodeURIComponent(options.clientId);
+    const secret = encodeURIComponent(options.clientSecret);
+    this.basicAuth = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  }
+
+  get jwksUrl(): URL {
+    return new URL(`${this.options.wristbandBaseUrl}/api/v1/oauth2/jwks`);
+  }
+
+  /** Code exchange: one attempt only, since a code is single-use and a retry could burn the grant. */
+  async exchangeCode(code: string, codeVerifier: string): Promise<TokenResponse> {
+    try {
+      return await this.tokenRequest(
+        { grant_type: 'authorization_code', code, redirect_uri: this.options.callbackUrl, code_verifier: codeVerifier },
+        this.options.tokens.requestTimeoutMs,
+      );
+    } catch (err) {
+      throw this.finalError(err, 'code exchange');
+    }
+  }
+
+  /** Refresh grant with retries for transient failures, within the configured attempts and budget. */
+  async refresh(refreshToken: string): Promise<TokenResponse> {
+    const t = this.options.tokens;
+    try {
+      return await withRetries(
+        { maxAttempts: t.refreshMaxAttempts, budgetMs: t.refreshBudgetMs, baseDelayMs: t.retryBaseDelayMs },
+        (remainingMs) =>
+          this.tokenRequest(
+            { grant_type: 'refresh_token', refresh_token: refreshToken },
+            Math.max(1, Math.min(t.requestTimeoutMs, remainingMs)),
+          ),
+      );
+    } catch (err) {
+      throw this.finalError(err, 'token refresh');
+    }
+  }
+
+  async userinfo(accessToken: string): Promise<Record<string, unknown>> {
+    try {
+      const res = await this.send('/api/v1/oauth2/userinfo', {
+        method: 'GET',
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+      });
+      if (!res.ok) throw await this.failure(res);
+      const body: unknown = await res.json();
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new WristbandRequestError('userinfo_invalid', 'Userinfo response is not a JSON object');
+      }
+      return body as Record<string, unknown>;
+    } catch (err) {
+      throw this.finalError(err, 'userinfo');
+    }
+  }
+
+  /** Revokes a token (RFC 7009). Failures are reported to the caller, who decides whether they matter. */
+  async revoke(token: string): Promise<void> {
+    try {
+      const res = await this.send('/api/v1/oauth2/revoke', {
+        method: 'POST',
+        headers: { authorization: this.basicAuth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, token_type_hint: 'refresh_token' }).toString(),
+      });
+      if (!res.ok) throw await this.failure(res);
+    } catch (err) {
+      throw this.finalError(err, 'revocation');
+    }
+  }
+
+  private async tokenRequest(form: Record<string, string>, timeoutMs: number): Promise<TokenResponse> {
+    const res = await this.send(
+      '/api/v1/oauth2/token',
+      {
+        method: 'POST',
+        headers: {
+          authorization: this.basicAuth,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: new URLSearchParams(form).toString(),
+      },
+      timeoutMs,
+    );
+    if (!res.ok) throw await this.failure(res);
+    const body = (await res.json().catch(() => undefined)) as Partial<TokenResponse> | undefined;
+    if (!body || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+      throw new WristbandRequestError('token_request_failed', 'Token response lacks access_token or expires_in');
+    }
+    return body as TokenResponse;
+  }
+
+  private async send(path: string, init: RequestInit, timeoutMs = this.options.tokens.requestTimeoutMs): Promise<Response> {
+    try {
+      return await this.options.fetch(`${this.options.wristbandBaseUrl}${path}`, {
+        ...init,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const reason = err instanceof Error && err.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'network error';
+      throw new TransientFailure(`Wristband ${path}: ${reason}`, undefined, { cause: err });
+    }
+  }
+
+  /** Turns a non-2xx response into a transient or final error. Never includes the request body. */
+  private async failure(res: Response): Promise<Error> {
+    if (res.status >= 500 || res.status === 429) {
+      await res.body?.cancel().catch(() => undefined);
+      return new TransientFailure(`Wristband answered ${res.status}`, parseRetryAfter(res.headers.get('retry-after')));
+    }
+    const body = (await res.json().catch(() => ({}))) as { error?: unknown };
+    const oauthError = typeof body.error === 'string' ? body.error.slice(0, 64) : undefined;
+    const code = oauthError === 'invalid_grant' ? 'invalid_grant' : 'token_request_failed';
+    return new WristbandRequestError(code, `Wristband answered ${res.status}${oauthError ? ` (${oauthError})` : ''}`, oauthError, res.status);
+  }
+
+  private finalError(err: unknown, what: string): Error {
+    if (err instanceof TransientFailure) {
+      this.logger.warn(`Wristband ${what} failed: ${err.message}`);
+      return new WristbandUnavailableError(`Wristband ${what} failed: ${err.message}`, { cause: err });
+    }
+    if (err instanceof WristbandRequestError && err.code !== 'invalid_grant') {
+      // Misconfiguration (e.g. invalid_client) pages someone; the message carries no secret.
+      this.logger.error(`Wristband ${what} rejected: ${err.message}`);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}

@@ -1,0 +1,126 @@
+import { Controller, Get, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
+import { Public } from './decorators/public.decorator.js';
+import { AuthStrategies } from './decorators/auth-strategies.decorator.js';
+import { WristbandCallbackGuard, WristbandLoginGuard } from './guards/wristband-login.guard.js';
+import { WristbandGuard, type WristbandRequestState } from './guards/wristband.guard.js';
+import { type RawRequest, type RawResponse } from './http/http-exchange.js';
+import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
+import { SessionService } from './session/session.service.js';
+import { TokenRefreshService } from './tokens/token-refresh.service.js';
+import { WristbandApiClient } from './wristband-api.client.js';
+import type { WristbandLoginResult } from './wristband.strategy.js';
+import { applicationLoginPageUrl, logoutUrl, normalizeTenantName } from './wristband-urls.js';
+import { assertCsrfToken } from './session/csrf.js';
+import { AccessDeniedError } from './errors/wristband.errors.js';
+
+type AuthRequest = RawRequest & WristbandRequestState & { wristbandLogin?: WristbandLoginResult };
+
+/** `/auth/*`: login, callback, logout, and the session/token endpoints front ends call. Always public. */
+@Public()
+@Controller('auth')
+export class WristbandAuthController {
+  private readonly logger = new Logger('Wristband');
+
+  constructor(
+    @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
+    private readonly sessions: SessionService,
+    private readonly tokens: TokenRefreshService,
+    private readonly api: WristbandApiClient,
+  ) {}
+
+  /** `?tenant_name=&tenant_custom_domain=&return_url=&login_hint=`: redirects to Wristband (the guard does it). */
+  @Get('login')
+  @UseGuards(WristbandLoginGuard)
+  login(): void {
+    // Never reached: the login guard always answers with a redirect or an error.
+  }
+
+  @Get('callback')
+  @UseGuards(WristbandCallbackGuard)
+  async callback(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
+    const result = req.wristbandLogin!;
+    // A login always starts a new session; an older one (maybe another user's) is ended first.
+    const previous = await this.sessions.load(req).catch(() => undefined);
+    if (previous?.status === 'ok') await this.sessions.destroy(res, previous.session).catch(() => undefined);
+    await this.sessions.create(res, result.session);
+    redirect(res, result.returnUrl ?? this.options.defaultReturnPath);
+  }
+
+  @Get('logout')
+  async logout(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
+    await this.endSession(req, res);
+  }
+
+  /** Same as GET, but requires the CSRF token, so a cross-site form cannot log the user out. */
+  @Post('logout')
+  async logoutPost(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
+    const lookup = await this.sessions.load(req);
+    // A cross-site form post carries no SameSite=Lax cookie: refuse it rather than clear cookies.
+    if (lookup.status === 'none') throw new AccessDeniedError('csrf_failed', 'Logout by POST needs the session cookie and x-csrf-token');
+    if (lookup.status === 'ok') assertCsrfToken(req, lookup.session);
+    await this.endSession(req, res);
+  }
+
+  /** Session summary for front ends. */
+  @Get('session')
+  @UseGuards(WristbandGuard)
+  @AuthStrategies('session')
+  session(@Req() req: AuthRequest, @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void }) {
+    res.setHeader('cache-control', 'no-store');
+    const s = req.wristbandSession!;
+    return {
+      isAuthenticated: true,
+      userId: s.userId,
+      tenantId: s.tenantId,
+      tenantName: s.tenantName,
+      identityProviderName: s.identityProviderName,
+      email: s.email,
+      roles: s.roles,
+      csrfToken: s.csrfToken,
+      expiresAt: this.tokens.bufferedExpiry(s),
+      metadata: { email: s.email, roles: s.roles, tenantName: s.tenantName },
+    };
+  }
+
+  /** A valid access token for calling APIs from the front end. */
+  @Get('token')
+  @UseGuards(WristbandGuard)
+  @AuthStrategies('session')
+  token(@Req() req: AuthRequest, @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void }) {
+    res.setHeader('cache-control', 'no-store');
+    const s = req.wristbandSession!;
+    return { accessToken: s.accessToken, expiresAt: this.tokens.bufferedExpiry(s) };
+  }
+
+  private async endSession(req: AuthRequest, res: RawResponse): Promise<void> {
+    const lookup = await this.sessions.load(req).catch(() => undefined);
+    const session = lookup?.status === 'ok' ? lookup.session : undefined;
+    if (session?.refreshToken) {
+      // Revocation failing must never keep anyone logged in.
+      await this.api.revoke(session.refreshToken).catch((err: unknown) => {
+        this.logger.warn(`Refresh token revocation failed during logout: ${(err as Error).message}`);
+      });
+    }
+    await this.sessions.destroy(res, session).catch((err: unknown) => {
+      this.logger.warn(`Session store failed during logout: ${(err as Error).message}`);
+    });
+    const tenantName = session?.tenantName ?? normalizeTenantName(query(req, 'tenant_name'));
+    const target = tenantName
+      ? logoutUrl(this.options, { tenantName, tenantCustomDomain: session?.tenantCustomDomain }, this.options.postLogoutRedirectUrl)
+      : applicationLoginPageUrl(this.options);
+    redirect(res, target);
+  }
+}
+
+function query(req: RawRequest, name: string): string | undefined {
+  const v = req.query?.[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function redirect(res: RawResponse, location: string): void {
+  res.statusCode = 302;
+  res.setHeader('location', location);
+  res.setHeader('cache-control', 'no-store');
+  res.end();
+}

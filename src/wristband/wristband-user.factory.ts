@@ -1,0 +1,25 @@
+import type { WristbandSession } from './interfaces/wristband-session.interface.js';
+import type { WristbandUser } from './interfaces/wristband-user.interface.js';
+
+/** Role names from Wristband's `roles` claim (`[{id, name, display_name}]`); anything else yields none. */
+export function rolesFromClaims(claims: Record<string, unknown>): string[] {
+  const roles = claims.roles;
+  if (!Array.isArray(roles)) return [];
+  return roles
+    .map((r: unknown) => (typeof r === 'string' ? r : (r as { name?: unknown } | null)?.name))
+    .filter((name): name is string => typeof name === 'string' && name.length > 0);
+}
+
+export function userFromSession(session: WristbandSession): WristbandUser {
+  return {
+    userId: session.userId,
+    tenantId: session.tenantId,
+    tenantName: session.tenantName,
+    identityProviderName: session.identityProviderName,
+    email: session.email,
+    roles: session.roles,
+    subKind: 'user',
+    authenticatedBy: 'session',
+    claims: session.claims,
+  };
+}

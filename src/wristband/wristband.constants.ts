@@ -1,0 +1,13 @@
+/** Injection token of the validated options (`ResolvedWristbandOptions`). Use `@InjectWristbandOptions()`. */
+export const WRISTBAND_OPTIONS = Symbol('WristbandOptions');
+/** Metadata keys of the decorators. */
+export const IS_PUBLIC_KEY = 'wristband:isPublic';
+export const AUTH_STRATEGIES_KEY = 'wristband:authStrategies';
+export const ROLES_KEY = 'wristband:roles';
+export const TENANT_SCOPED_KEY = 'wristband:tenantScoped';
+/** Login-state cookies live one hour, at most three at a time (one per tab logging in). */
+export const LOGIN_STATE_TTL_SECONDS = 3600;
+export const MAX_LOGIN_STATES = 3;
+export const LOGIN_STATE_COOKIE_PREFIX = 'wb_login_';
+export const CSRF_COOKIE_NAME = 'CSRF-TOKEN';
+export const CSRF_HEADER_NAME = 'x-csrf-token';
