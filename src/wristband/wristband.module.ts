@@ -57,6 +57,7 @@ const exported = [
   TokenRefreshService,
   BearerTokenVerifier,
   WristbandApiClient,
+  AuthorizationService,
   WristbandGuard,
 ];
 

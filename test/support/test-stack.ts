@@ -1,0 +1,146 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { createServer } from 'node:net';
+import { AppModule, type AppModuleOptions } from '../../src/app.module.js';
+import { startEmulator, type EmulatorOptions, type WristbandEmulator } from '../emulator/index.js';
+import { CookieJar, request, type HttpResponse } from './http-client.js';
+
+export const CLIENT_ID = 'wb-e2e-client';
+export const CLIENT_SECRET = 'wb-e2e-secret-0123456789-abcdefghij';
+export const SESSION_SECRET = 'e2e-session-secret-0123456789-abcdefghijklmnop';
+export const PASSWORD = 'Passw0rd!';
+
+export interface TestApp {
+  url: string;
+  port: number;
+  app: INestApplication;
+  close(): Promise<void>;
+}
+
+export interface TestStack {
+  emulator: WristbandEmulator;
+  apps: TestApp[];
+  /** The first app. */
+  app: TestApp;
+  /** Starts one more app instance on a pre-registered port (same configuration unless overridden). */
+  startApp(index: number, overrides?: AppModuleOptions): Promise<TestApp>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  instances?: number;
+  emulator?: EmulatorOptions;
+  env?: NodeJS.ProcessEnv;
+  wristband?: AppModuleOptions['wristband'];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function appEnv(emulator: WristbandEmulator, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PORT: String(port),
+    WRISTBAND_APPLICATION_VANITY_DOMAIN: emulator.vanityDomain,
+    WRISTBAND_CLIENT_ID: CLIENT_ID,
+    WRISTBAND_CLIENT_SECRET: CLIENT_SECRET,
+    WRISTBAND_CALLBACK_URL: `http://localhost:${port}/auth/callback`,
+    WRISTBAND_LOGIN_URL: `http://localhost:${port}/auth/login`,
+    WRISTBAND_IS_APPLICATION_CUSTOM_DOMAIN_ACTIVE: 'true',
+    WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true',
+    SESSION_SECRETS: SESSION_SECRET,
+    ...extra,
+  };
+}
+
+export async function startTestApp(port: number, options: AppModuleOptions): Promise<TestApp> {
+  const app = await NestFactory.create(AppModule.forRoot(options), { logger: false, abortOnError: false });
+  await app.listen(port, '127.0.0.1');
+  return { app, port, url: `http://localhost:${port}`, close: () => app.close() };
+}
+
+/** An emulator plus `instances` app instances wired to it, each on its own loopback port. */
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const ports = await Promise.all(Array.from({ length: Math.max(options.instances ?? 1, 1) }, () => freePort()));
+  const emulator = await startEmulator({
+    ...options.emulator,
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        redirectUris: ports.map((p) => `http://localhost:${p}/auth/callback`),
+        loginUrl: `http://localhost:${ports[0]}/auth/login`,
+      },
+    ],
+  });
+  const apps: TestApp[] = [];
+  const startApp = async (index: number, overrides: AppModuleOptions = {}) => {
+    const port = ports[index];
+    const app = await startTestApp(port, {
+      env: overrides.env ?? appEnv(emulator, port, options.env),
+      wristband: { ...options.wristband, ...overrides.wristband },
+    });
+    apps[index] = app;
+    return app;
+  };
+  try {
+    for (let i = 0; i < ports.length; i++) await startApp(i);
+  } catch (err) {
+    await Promise.all(apps.map((a) => a.close()));
+    await emulator.close();
+    throw err;
+  }
+  return {
+    emulator,
+    apps,
+    get app() {
+      return apps[0];
+    },
+    startApp,
+    async close() {
+      await Promise.all(apps.map((a) => a?.close().catch(() => undefined)));
+      await emulator.close();
+    },
+  };
+}
+
+export interface LoginResult {
+  jar: CookieJar;
+  /** The app's answer to the callback (302 to the return URL). */
+  callback: HttpResponse;
+}
+
+/** Logs in through the real flow: app /auth/login → emulator authorize + login form → app /auth/callback. */
+export async function login(
+  stack: Pick<TestStack, 'emulator'>,
+  app: TestApp,
+  opts: { tenant?: string; username?: string; password?: string; returnUrl?: string; jar?: CookieJar } = {},
+): Promise<LoginResult> {
+  const jar = opts.jar ?? new CookieJar();
+  const query = new URLSearchParams({ tenant_name: opts.tenant ?? 'acme' });
+  if (opts.returnUrl) query.set('return_url', opts.returnUrl);
+  const start = await request(`${app.url}/auth/login?${query}`, { jar });
+  if (start.status !== 302 || !start.location) throw new Error(`login did not redirect: ${start.status} ${start.text}`);
+  const callbackUrl = await stack.emulator.authorizeViaForm(
+    start.location,
+    { username: opts.username ?? 'alice@acme.test', password: opts.password ?? PASSWORD },
+    jar,
+  );
+  const callback = await request(callbackUrl, { jar });
+  return { jar, callback };
+}
+
+/** Session cookie value sent by a response (dangerous-http mode: no `__Host-` prefix). */
+export function setCookieValue(res: HttpResponse, name: string): string | undefined {
+  const line = res.headers['set-cookie']?.find((c) => c.startsWith(`${name}=`));
+  return line?.slice(name.length + 1).split(';')[0];
+}
