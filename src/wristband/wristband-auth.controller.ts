@@ -16,8 +16,10 @@ import { AccessDeniedError } from './errors/wristband.errors.js';
 
 type AuthRequest = RawRequest & WristbandRequestState & { wristbandLogin?: WristbandLoginResult };
 
-/** `/auth/*`: login, callback, logout, and the session/token endpoints front ends call. Always public. */
-@Public()
+/**
+ * `/auth/*`: login, callback and logout (public even under a global guard) and the session/token
+ * endpoints front ends call (session-protected).
+ */
 @Controller('auth')
 export class WristbandAuthController {
   private readonly logger = new Logger('Wristband');
@@ -30,12 +32,14 @@ export class WristbandAuthController {
   ) {}
 
   /** `?tenant_name=&tenant_custom_domain=&return_url=&login_hint=`: redirects to Wristband (the guard does it). */
+  @Public()
   @Get('login')
   @UseGuards(WristbandLoginGuard)
   login(): void {
     // Never reached: the login guard always answers with a redirect or an error.
   }
 
+  @Public()
   @Get('callback')
   @UseGuards(WristbandCallbackGuard)
   async callback(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
@@ -47,12 +51,14 @@ export class WristbandAuthController {
     redirect(res, result.returnUrl ?? this.options.defaultReturnPath);
   }
 
+  @Public()
   @Get('logout')
   async logout(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
     await this.endSession(req, res);
   }
 
   /** Same as GET, but requires the CSRF token, so a cross-site form cannot log the user out. */
+  @Public()
   @Post('logout')
   async logoutPost(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
     const lookup = await this.sessions.load(req);
