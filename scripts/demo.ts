@@ -1,0 +1,66 @@
+/**
+ * `npm run demo`: the local Wristband emulator and the app (production build) wired together.
+ * Env: PORT (app, default 3001), EMULATOR_PORT (default 9100).
+ */
+import { spawn } from 'node:child_process';
+import { DEFAULT_CLIENT, SEED_PASSWORD, USERS } from '../test/emulator/seed.js';
+import { startEmulator } from '../test/emulator/index.js';
+
+const appPort = Number(process.env.PORT ?? 3001);
+const emulatorPort = Number(process.env.EMULATOR_PORT ?? 9100);
+const appUrl = `http://localhost:${appPort}`;
+
+const emulator = await startEmulator({
+  port: emulatorPort,
+  clients: [{ ...DEFAULT_CLIENT, redirectUris: [`${appUrl}/auth/callback`], loginUrl: `${appUrl}/auth/login` }],
+});
+
+const app = spawn(process.execPath, ['dist/main.js'], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    PORT: String(appPort),
+    WRISTBAND_APPLICATION_VANITY_DOMAIN: emulator.vanityDomain,
+    WRISTBAND_CLIENT_ID: DEFAULT_CLIENT.clientId,
+    WRISTBAND_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+    WRISTBAND_CALLBACK_URL: `${appUrl}/auth/callback`,
+    WRISTBAND_LOGIN_URL: `${appUrl}/auth/login`,
+    WRISTBAND_IS_APPLICATION_CUSTOM_DOMAIN_ACTIVE: 'true',
+    WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true',
+    SESSION_SECRETS: process.env.SESSION_SECRETS ?? 'demo-only-session-secret-change-me-0123456789',
+  },
+});
+
+async function waitForApp(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${appPort}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the app did not start');
+}
+
+async function stop(code: number): Promise<never> {
+  app.kill('SIGTERM');
+  await emulator.close();
+  process.exit(code);
+}
+
+app.on('exit', (code) => void stop(code ?? 1));
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+await waitForApp();
+console.log(
+  [
+    '',
+    `Demo ready: open ${appUrl}`,
+    `  Wristband emulator: ${emulator.url}  (tenants: acme, globex, initech)`,
+    `  Users (password ${SEED_PASSWORD}):`,
+    ...USERS.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenant}`),
+    'Ctrl+C to stop.',
+  ].join('\n'),
+);
