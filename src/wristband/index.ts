@@ -12,6 +12,7 @@ export { AuthStrategies } from './decorators/auth-strategies.decorator.js';
 export { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
 export { SessionService } from './session/session.service.js';
 export { SESSION_STORE, type SessionStore } from './session/session-store.interface.js';
+export { SessionRevocationService, SessionRevocationUnsupportedError } from './session/session-revocation.service.js';
 export { TokenRefreshService } from './tokens/token-refresh.service.js';
 export { REFRESH_COORDINATOR, type RefreshCoordinator } from './tokens/refresh-coordinator.interface.js';
 export { BearerTokenVerifier } from './jwt/bearer-token.verifier.js';

@@ -11,6 +11,7 @@ import { WristbandJwks } from './jwt/wristband-jwks.js';
 import { LoginStateStore } from './session/login-state.store.js';
 import { SESSION_STORE } from './session/session-store.interface.js';
 import { SessionService } from './session/session.service.js';
+import { SessionRevocationService } from './session/session-revocation.service.js';
 import { REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
 import { TokenRefreshService } from './tokens/token-refresh.service.js';
 import { WristbandApiClient } from './wristband-api.client.js';
@@ -40,6 +41,7 @@ const providers: Provider[] = [
   BearerTokenVerifier,
   LoginStateStore,
   SessionService,
+  SessionRevocationService,
   TokenRefreshService,
   AuthorizationService,
   WristbandStrategy,
@@ -54,6 +56,7 @@ const exported = [
   SESSION_STORE,
   REFRESH_COORDINATOR,
   SessionService,
+  SessionRevocationService,
   TokenRefreshService,
   BearerTokenVerifier,
   WristbandApiClient,

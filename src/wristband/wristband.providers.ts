@@ -3,8 +3,11 @@ import type { ResolvedWristbandOptions } from './interfaces/resolved-options.int
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
 import { CookieSealer } from './session/cookie-sealer.js';
 import { CookieSessionStore } from './session/cookie-session.store.js';
-import { SESSION_STORE } from './session/session-store.interface.js';
+import { RedisSessionStore } from './session/redis-session.store.js';
+import { RedisConnection } from './session/redis.connection.js';
+import { SESSION_STORE, type SessionStore } from './session/session-store.interface.js';
 import { InProcessRefreshCoordinator, REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
+import { RedisRefreshCoordinator } from './tokens/redis-refresh.coordinator.js';
 import { WRISTBAND_MODULE_OPTIONS } from './wristband.module-definition.js';
 import { WRISTBAND_OPTIONS } from './wristband.constants.js';
 import { resolveWristbandOptions } from './wristband-options.validator.js';
@@ -21,13 +24,20 @@ export const cookieSealerProvider: Provider = {
   useFactory: (options: ResolvedWristbandOptions) => new CookieSealer(options.sessionSecrets),
 };
 
+/** Sealed cookie sessions by default; Redis sessions when `redisUrl` is set. */
 export const sessionStoreProvider: Provider = {
   provide: SESSION_STORE,
-  inject: [CookieSealer],
-  useFactory: (sealer: CookieSealer) => new CookieSessionStore(sealer),
+  inject: [CookieSealer, WRISTBAND_OPTIONS],
+  useFactory: (sealer: CookieSealer, options: ResolvedWristbandOptions) =>
+    options.redisUrl
+      ? new RedisSessionStore(sealer, new RedisConnection(options.redisUrl))
+      : new CookieSessionStore(sealer),
 };
 
+/** In-process by default; across instances through the Redis store's lock when sessions live in Redis. */
 export const refreshCoordinatorProvider: Provider = {
   provide: REFRESH_COORDINATOR,
-  useFactory: () => new InProcessRefreshCoordinator(),
+  inject: [SESSION_STORE],
+  useFactory: (store: SessionStore) =>
+    store instanceof RedisSessionStore ? new RedisRefreshCoordinator(store) : new InProcessRefreshCoordinator(),
 };

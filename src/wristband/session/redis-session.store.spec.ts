@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisTestServer } from '../../../test/support/redis-server.js';
+import { SessionStoreUnavailableError } from '../errors/wristband.errors.js';
+import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
+import { CookieSealer } from './cookie-sealer.js';
+import { RedisSessionStore } from './redis-session.store.js';
+import { RedisConnection, redactRedisUrl } from './redis.connection.js';
+import { SessionRevocationService, SessionRevocationUnsupportedError } from './session-revocation.service.js';
+import { CookieSessionStore } from './cookie-session.store.js';
+
+const sealer = new CookieSealer(['s'.repeat(32)]);
+
+function session(overrides: Partial<WristbandSession> = {}): WristbandSession {
+  const now = Date.now();
+  return {
+    id: randomBytes(24).toString('base64url'),
+    userId: 'user-1',
+    tenantId: 'tenant-1',
+    tenantName: 'acme',
+    identityProviderName: 'Wristband',
+    roles: [],
+    claims: {},
+    accessToken: 'eyJhbGciOiJSUzI1NiJ9.access.sig',
+    accessTokenExpiresAt: now + 60_000,
+    refreshToken: 'refresh-1',
+    csrfToken: 'csrf',
+    createdAt: now,
+    lastSeenAt: now,
+    ...overrides,
+  };
+}
+
+describe('RedisSessionStore (real redis-server)', () => {
+  let server: RedisTestServer;
+  let store: RedisSessionStore;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    server = await RedisTestServer.start();
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    store = new RedisSessionStore(sealer, new RedisConnection(server.url, { commandTimeoutMs: 500 }), {
+      keyPrefix: `t${randomBytes(4).toString('hex')}:`,
+    });
+    await store.onModuleInit();
+  });
+  afterEach(async () => {
+    await store.onModuleDestroy();
+  });
+
+  it('keeps the session in Redis; the cookie carries only a small sealed id', async () => {
+    const s = session();
+    const cookie = await store.write(s, 120);
+    expect(cookie.length).toBeLessThan(120);
+    expect(cookie).not.toContain('eyJ');
+    expect(sealer.unseal('session-id', cookie)).toBe(s.id);
+    expect(sealer.unseal('session', cookie)).toBeUndefined(); // purposes do not mix
+    expect(await store.read(cookie)).toEqual(s);
+    const ttl = await admin.pttl(store.key('session', s.id));
+    expect(ttl).toBeGreaterThan(110_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+  });
+
+  it('refuses tampered, foreign or unknown cookies', async () => {
+    const cookie = await store.write(session(), 60);
+    const raw = Buffer.from(cookie, 'base64url');
+    raw[raw.length - 1] ^= 1;
+    expect(await store.read(raw.toString('base64url'))).toBeUndefined();
+    expect(await store.read(new CookieSealer(['x'.repeat(32)]).seal('session-id', 'abc'))).toBeUndefined();
+    expect(await store.read(sealer.seal('session-id', 'no-such-id'))).toBeUndefined();
+    expect(await store.read('garbage')).toBeUndefined();
+  });
+
+  it('destroy ends the session and a late write cannot revive it', async () => {
+    const s = session();
+    const cookie = await store.write(s, 60);
+    await store.destroy(s);
+    expect(await store.read(cookie)).toBeUndefined();
+    await store.write({ ...s, lastSeenAt: Date.now() }, 60); // a request that loaded it before logout
+    expect(await store.read(cookie)).toBeUndefined();
+  });
+
+  it('never lets tokens go backwards: a stale write gets the newer tokens merged in', async () => {
+    const s = session();
+    await store.write(s, 60);
+    const stale = { ...s };
+    await store.save({ ...s, accessToken: 'new-at', refreshToken: 'refresh-2', accessTokenExpiresAt: s.accessTokenExpiresAt + 1000 });
+    stale.lastSeenAt += 5;
+    await store.write(stale, 60);
+    expect(stale.refreshToken).toBe('refresh-2'); // the caller's object carries the newer tokens too
+    const stored = await store.readById(s.id);
+    expect(stored).toMatchObject({ accessToken: 'new-at', refreshToken: 'refresh-2', lastSeenAt: stale.lastSeenAt });
+  });
+
+  it('save without a TTL keeps the current TTL and does not recreate an ended session', async () => {
+    const s = session();
+    await store.write(s, 30);
+    expect(await store.save({ ...s, accessToken: 'x' })).toBe('ok');
+    expect(await admin.pttl(store.key('session', s.id))).toBeLessThanOrEqual(30_000);
+    await store.destroyById(s.id);
+    expect(await store.save({ ...s, accessToken: 'y' })).toBe('ended');
+    expect(await admin.exists(store.key('session', s.id))).toBe(0);
+  });
+
+  it('ends all sessions of one user, and only theirs', async () => {
+    const a1 = session();
+    const a2 = session();
+    const other = session({ userId: 'user-2' });
+    const otherTenant = session({ tenantId: 'tenant-2' });
+    for (const s of [a1, a2, other, otherTenant]) await store.write(s, 60);
+    expect(await store.destroyAllForUser('tenant-1', 'user-1')).toBe(2);
+    expect(await store.readById(a1.id)).toBeUndefined();
+    expect(await store.readById(a2.id)).toBeUndefined();
+    expect(await store.readById(other.id)).toBeDefined();
+    expect(await store.readById(otherTenant.id)).toBeDefined();
+    expect(await store.destroyAllForUser('tenant-1', 'user-1')).toBe(0);
+  });
+
+  it('revocation service: by user and by id; refuses clearly on cookie sessions', async () => {
+    const service = new SessionRevocationService(store);
+    const a = session();
+    const b = session();
+    await store.write(a, 60);
+    await store.write(b, 60);
+    expect(await service.endSession(a.id)).toBe(true);
+    expect(await service.endSession(a.id)).toBe(false);
+    expect(await service.endAllSessionsOfUser('tenant-1', 'user-1')).toBe(1);
+    expect(await store.readById(b.id)).toBeUndefined();
+
+    const cookieService = new SessionRevocationService(new CookieSessionStore(sealer));
+    expect(cookieService.supported).toBe(false);
+    expect(() => cookieService.endSession('x')).toThrow(SessionRevocationUnsupportedError);
+    expect(() => cookieService.endAllSessionsOfUser('t', 'u')).toThrow(/redisUrl/);
+  });
+
+  it('fails fast with SessionStoreUnavailableError while Redis is down, and recovers by itself', async () => {
+    const s = session();
+    const cookie = await store.write(s, 60);
+    await server.stop();
+    try {
+      const started = Date.now();
+      await expect(store.read(cookie)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      await expect(store.write(session(), 60)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      await expect(store.destroyAllForUser('tenant-1', 'user-1')).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await server.start();
+    }
+    // Data is gone (no persistence), but the store answers again without any intervention.
+    const deadline = Date.now() + 5000;
+    let answer: unknown = 'unavailable';
+    while (Date.now() < deadline) {
+      answer = await store.read(cookie).catch(() => 'unavailable');
+      if (answer !== 'unavailable') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answer).toBeUndefined();
+    const again = session();
+    expect(await store.read(await store.write(again, 60))).toEqual(again);
+  });
+
+  it('never shows the Redis password', () => {
+    expect(redactRedisUrl('redis://user:s3cret-pw@redis.internal:6380/2')).toBe('redis://***:***@redis.internal:6380/2');
+    expect(redactRedisUrl('rediss://:s3cret-pw@h:1')).not.toContain('s3cret');
+  });
+});

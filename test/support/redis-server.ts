@@ -1,0 +1,105 @@
+/**
+ * A real `redis-server` on a free loopback port, for tests: no persistence, stopped with the test.
+ * `stop()` / `start()` simulate an outage on the same port. When `redis-server` is not installed the
+ * start fails loudly (never a silent skip): `.ci/run` installs it (Debian package `redis-server`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export class RedisTestServer {
+  private process?: ChildProcess;
+  private output = '';
+
+  private constructor(
+    readonly port: number,
+    private readonly binary: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<RedisTestServer> {
+    const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) {
+      throw new Error(
+        `redis-server is required by the Redis tests but "${binary}" cannot run (${probe.error?.message ?? probe.stderr}). ` +
+          'Install it (Debian: apt-get install -y redis-server; `.ci/run` does this) or set REDIS_SERVER_BIN.',
+      );
+    }
+    const server = new RedisTestServer(await freePort(), binary);
+    await server.start();
+    return server;
+  }
+
+  /** (Re)starts the server on its port; resolves once it answers PING. */
+  async start(): Promise<void> {
+    if (this.process) return;
+    this.output = '';
+    const child = spawn(
+      this.binary,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.process = child;
+    const deadline = Date.now() + 10_000;
+    while (!(await ping(this.port))) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await this.stop();
+        throw new Error(`redis-server did not start on port ${this.port}:\n${this.output.slice(-2000)}`);
+      }
+      await sleep(25);
+    }
+  }
+
+  /** Kills the server (an outage, as clients see it); resolves once the process is gone. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    this.process = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('close', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function ping(port: number): Promise<boolean> {
+  try {
+    return (await rawCommand(port, ['PING'])).startsWith('+PONG');
+  } catch {
+    return false;
+  }
+}
+
+function rawCommand(port: number, args: string[]): Promise<string> {
+  const payload = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(1000, () => socket.destroy(new Error('timeout')));
+    socket.on('error', reject);
+    socket.on('data', (d) => {
+      reply += d.toString();
+      if (reply.endsWith('\r\n')) socket.end(() => resolve(reply));
+    });
+    socket.on('connect', () => socket.write(payload));
+  });
+}
