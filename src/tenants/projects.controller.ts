@@ -1,4 +1,4 @@
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common';
 import { TenantScoped, WristbandGuard } from '../wristband/index.js';
 import { ProjectsService } from './projects.service.js';
 
@@ -12,5 +12,16 @@ export class ProjectsController {
   @TenantScoped('tenantId')
   list(@Param('tenantId') tenantId: string) {
     return { tenantId, projects: this.projects.forTenant(tenantId) };
+  }
+
+  /** Unsafe method on a cookie session: needs the `x-csrf-token` header too. */
+  @Post(':tenantId/projects')
+  @TenantScoped('tenantId')
+  create(@Param('tenantId') tenantId: string, @Body() body: { name?: unknown } | undefined) {
+    const name = body?.name;
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 100) {
+      throw new BadRequestException('name must be a non-empty string of at most 100 characters');
+    }
+    return this.projects.create(tenantId, name.trim());
   }
 }

@@ -21,4 +21,10 @@ export class ProjectsService {
     }
     return this.projects.filter((p) => p.tenantId === tenantId);
   }
+
+  create(tenantId: string, name: string): Project {
+    const project = { id: `${tenantId}-p${this.projects.length + 1}`, tenantId, name };
+    this.projects.push(project);
+    return project;
+  }
 }

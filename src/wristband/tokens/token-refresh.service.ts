@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import {
   AuthenticationRequiredError,
@@ -25,6 +26,12 @@ export interface FreshSession {
 export class TokenRefreshService {
   private readonly logger = new Logger('Wristband');
   private readonly inFlight = new Map<string, Promise<WristbandSession>>();
+  /**
+   * Sessions refreshed a moment ago, by session id. Requests that were already on the wire carry the
+   * old cookie (old refresh token); they take these tokens instead of refreshing again, which with
+   * refresh-token rotation would be a reuse and end the session.
+   */
+  private readonly recentlyRefreshed = new LRUCache<string, WristbandSession>({ max: 10_000, ttl: 60_000 });
 
   constructor(
     @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
@@ -60,13 +67,21 @@ export class TokenRefreshService {
     }
   }
 
-  private refreshOnce(session: WristbandSession): Promise<WristbandSession> {
-    const pending = this.inFlight.get(session.id);
+  private refreshOnce(stale: WristbandSession): Promise<WristbandSession> {
+    const pending = this.inFlight.get(stale.id);
     if (pending) return pending;
+    // Start from the newest tokens this process has seen for the session, never an older refresh token.
+    const recent = this.recentlyRefreshed.get(stale.id);
+    const session = recent && recent.userId === stale.userId ? { ...stale, ...tokensOf(recent) } : stale;
+    if (!this.needsRefresh(session)) return Promise.resolve(session);
     const refresh = this.coordinator
       .coordinate(session, (latest) => this.refresh(latest), (candidate) => !this.needsRefresh(candidate))
-      .finally(() => this.inFlight.delete(session.id));
-    this.inFlight.set(session.id, refresh);
+      .then((fresh) => {
+        this.recentlyRefreshed.set(stale.id, fresh);
+        return fresh;
+      })
+      .finally(() => this.inFlight.delete(stale.id));
+    this.inFlight.set(stale.id, refresh);
     return refresh;
   }
 
@@ -104,4 +119,8 @@ export class TokenRefreshService {
       throw new AuthenticationRequiredError('session_expired', 'Refreshed ID token does not match the session');
     }
   }
+}
+
+function tokensOf(s: WristbandSession): Pick<WristbandSession, 'accessToken' | 'accessTokenExpiresAt' | 'refreshToken'> {
+  return { accessToken: s.accessToken, accessTokenExpiresAt: s.accessTokenExpiresAt, refreshToken: s.refreshToken };
 }
