@@ -1,0 +1,463 @@
+/**
+ * `npm run bench` (issue 6): what the guard costs, measured on the production build.
+ *
+ * 1. Starts the Wristband emulator in-process and the app (`node dist/main.js`, NODE_ENV unset) as a
+ *    child process, both on free loopback ports.
+ * 2. Logs in once through the real flow and gets a bearer token from `/auth/token`.
+ * 3. Warm-up, then ROUNDS rounds of autocannon on `/health` (unguarded), `/api/me` with the session
+ *    cookie and `/api/me` with the bearer token, the order rotated each round. Prints req/s, p50, p99
+ *    per route per round, the medians, and `session / unguarded`, `bearer / unguarded` from the medians.
+ *    Any non-2xx answer, socket error or timeout fails the run (a failing route is not a fast one).
+ * 4. Refresh figure: a second real session whose access token is already inside the 60 s expiry
+ *    buffer, 50 concurrent `/api/me` → number of `refresh_token` calls Wristband received (must be 1).
+ * 5. Memory: the app's RSS before and after two batches of 100k requests, each batch over 20k
+ *    credentials never seen before (see `memoryBatch`), so every bounded cache fills and then evicts.
+ * 6. Writes `bench-results/latest.json`.
+ *
+ * Exit code: 0 when everything ran clean and every target was met; 1 when a run had errors or a check
+ * failed (refresh figure, memory); 2 when everything ran clean but a speed ratio missed its target.
+ *
+ * Knobs (env): BENCH_ROUNDS (3), BENCH_DURATION (5 s per route per round), BENCH_WARMUP (2 s per route),
+ * BENCH_CONNECTIONS (10), BENCH_MEMORY_REQUESTS (100000 per batch), BENCH_CPU_PROF=1 (writes a
+ * V8 CPU profile of the app to bench-results/prof/).
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
+import type { WristbandSession } from '../src/wristband/interfaces/wristband-session.interface.js';
+import { startEmulator, type WristbandEmulator } from '../test/emulator/index.js';
+import { CookieJar, request } from '../test/support/http-client.js';
+import {
+  appEnv,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  freePort,
+  login,
+  SESSION_SECRET,
+  type TestApp,
+} from '../test/support/test-stack.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS_DIR = join(ROOT, 'bench-results');
+const SESSION_COOKIE = 'wb_session';
+
+const num = (name: string, dflt: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+};
+const ROUNDS = Math.max(3, Math.floor(num('BENCH_ROUNDS', 3)));
+const DURATION = num('BENCH_DURATION', 5);
+const WARMUP = num('BENCH_WARMUP', 2);
+const CONNECTIONS = Math.floor(num('BENCH_CONNECTIONS', 10));
+const MEMORY_REQUESTS = Math.floor(num('BENCH_MEMORY_REQUESTS', 100_000));
+const MEMORY_CONNECTIONS = 20;
+const REFRESH_CONCURRENCY = 50;
+const TARGET_RATIO = 0.95;
+/** RSS growth from batch 1 to batch 2 above which memory counts as still growing. */
+const MEMORY_GROWTH_LIMIT_MB = 16;
+
+type RouteName = 'unguarded' | 'session' | 'bearer';
+const ROUTE_LABEL: Record<RouteName, string> = {
+  unguarded: 'GET /health (unguarded)',
+  session: 'GET /api/me (session cookie)',
+  bearer: 'GET /api/me (bearer token)',
+};
+
+interface RunFigures {
+  route: RouteName;
+  round: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+const log = (...args: unknown[]) => console.log(...args);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+// ---------------------------------------------------------------------------------------------------
+// App child process
+
+interface AppProcess {
+  child: ChildProcess;
+  port: number;
+  url: string; // http://localhost:PORT (cookie domain of the login flow)
+  loopUrl: string; // http://127.0.0.1:PORT (what autocannon hits)
+  output: string[];
+}
+
+function startApp(emulator: WristbandEmulator, port: number): AppProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...appEnv(emulator, port), HOST: '127.0.0.1' };
+  delete env.NODE_ENV; // production build, but the dangerous-http flag refuses NODE_ENV=production
+  const nodeArgs: string[] = [];
+  if (process.env.BENCH_CPU_PROF === '1') {
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'prof')}`);
+  }
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (output.length > 200) output.splice(0, output.length - 200);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, port, url: `http://localhost:${port}`, loopUrl: `http://127.0.0.1:${port}`, output };
+}
+
+async function waitForHealth(app: AppProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (app.child.exitCode !== null || app.child.signalCode !== null) {
+      throw new Error(`app exited during startup (code ${app.child.exitCode}):\n${app.output.join('\n')}`);
+    }
+    try {
+      const res = await request(`${app.loopUrl}/health`, { timeoutMs: 1000 });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`app did not answer /health within ${timeoutMs} ms:\n${app.output.join('\n')}`);
+}
+
+async function stopApp(app: AppProcess | undefined): Promise<void> {
+  if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => app.child.once('exit', () => r()));
+  // SIGINT: Nest's shutdown hooks close the app and the process exits normally (so --cpu-prof is written).
+  app.child.kill('SIGINT');
+  const timer = setTimeout(() => app.child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!m) throw new Error('VmRSS not found');
+  return Math.round((Number(m[1]) / 1024) * 10) / 10;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Load
+
+function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolvePromise, reject) => {
+    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolvePromise(result)));
+    // No progress bar / table: the script prints its own.
+    void instance;
+  });
+}
+
+async function drive(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<autocannon.Result> {
+  return cannon({ url, headers, connections: CONNECTIONS, duration: seconds, pipelining: 1 });
+}
+
+function figures(route: RouteName, roundNo: number, r: autocannon.Result): RunFigures {
+  return {
+    route,
+    round: roundNo,
+    reqPerSec: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  };
+}
+
+const failedRun = (f: Pick<RunFigures, 'non2xx' | 'errors' | 'timeouts'>) => f.non2xx + f.errors + f.timeouts > 0;
+
+// ---------------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const problems: string[] = [];
+  let emulator: WristbandEmulator | undefined;
+  let app: AppProcess | undefined;
+
+  const cleanup = async () => {
+    await stopApp(app).catch(() => undefined);
+    await emulator?.close().catch(() => undefined);
+  };
+  const onSignal = () => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    // 1. Emulator + app ------------------------------------------------------------------------------
+    const port = await freePort();
+    emulator = await startEmulator({
+      clients: [
+        {
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          redirectUris: [`http://localhost:${port}/auth/callback`],
+          loginUrl: `http://localhost:${port}/auth/login`,
+        },
+      ],
+    });
+    app = startApp(emulator, port);
+    await waitForHealth(app);
+    const appRef = { url: app.url, port } as TestApp;
+    log(`app pid ${app.child.pid} on ${app.loopUrl}, emulator on ${emulator.url}`);
+
+    // 2. One real login, then a bearer token from /auth/token -----------------------------------------
+    const { jar, callback } = await login({ emulator }, appRef);
+    if (callback.status !== 302) throw new Error(`login callback answered ${callback.status}: ${callback.text}`);
+    const cookieHeader = jar.cookieHeader(`${app.url}/api/me`);
+    const sessionCookie = jar.get(`${app.url}/api/me`, SESSION_COOKIE);
+    if (!cookieHeader || !sessionCookie) throw new Error('login did not leave a session cookie');
+    const tokenRes = await request(`${app.url}/auth/token`, { jar });
+    if (tokenRes.status !== 200) throw new Error(`/auth/token answered ${tokenRes.status}: ${tokenRes.text}`);
+    const accessToken = tokenRes.json<{ accessToken: string }>().accessToken;
+
+    const routes: Record<RouteName, { url: string; headers: Record<string, string> }> = {
+      unguarded: { url: `${app.loopUrl}/health`, headers: {} },
+      session: { url: `${app.loopUrl}/api/me`, headers: { cookie: cookieHeader } },
+      bearer: { url: `${app.loopUrl}/api/me`, headers: { authorization: `Bearer ${accessToken}` } },
+    };
+    // Sanity: each route answers 200 with the expected body before anything is timed.
+    const sanity: Record<string, unknown> = {};
+    for (const name of Object.keys(routes) as RouteName[]) {
+      const res = await request(routes[name].url, { headers: routes[name].headers });
+      if (res.status !== 200) throw new Error(`${ROUTE_LABEL[name]} answered ${res.status}: ${res.text}`);
+      if (name !== 'unguarded' && res.json<{ userId?: string }>().userId === undefined) {
+        throw new Error(`${ROUTE_LABEL[name]} has no userId: ${res.text}`);
+      }
+      sanity[name] = { status: res.status, setCookieHeaders: res.headers['set-cookie']?.length ?? 0 };
+    }
+
+    // 3. Warm-up, then interleaved rounds ------------------------------------------------------------
+    const order: RouteName[] = ['unguarded', 'session', 'bearer'];
+    log(`warm-up: ${WARMUP} s per route, ${CONNECTIONS} connections`);
+    for (const name of order) {
+      const r = await drive(routes[name].url, routes[name].headers, WARMUP);
+      const f = figures(name, 0, r);
+      if (failedRun(f)) problems.push(`warm-up ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
+    }
+
+    log(`\nmeasure: ${ROUNDS} rounds × 3 routes × ${DURATION} s, ${CONNECTIONS} connections, order rotated per round`);
+    log(`${'round'.padEnd(6)}${'route'.padEnd(32)}${pad('req/s', 8)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('non2xx', 8)}${pad('errors', 8)}`);
+    const runs: RunFigures[] = [];
+    for (let r = 1; r <= ROUNDS; r++) {
+      const rotated = order.map((_, i) => order[(i + r - 1) % order.length]);
+      for (const name of rotated) {
+        const f = figures(name, r, await drive(routes[name].url, routes[name].headers, DURATION));
+        runs.push(f);
+        if (failedRun(f)) problems.push(`round ${r} ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
+        log(
+          `${String(r).padEnd(6)}${ROUTE_LABEL[name].padEnd(32)}${pad(f.reqPerSec, 8)}${pad(f.p50, 8)}${pad(f.p99, 8)}${pad(f.non2xx, 8)}${pad(f.errors + f.timeouts, 8)}${failedRun(f) ? '  FAILED' : ''}`,
+        );
+      }
+    }
+    const medians = Object.fromEntries(
+      order.map((name) => {
+        const mine = runs.filter((x) => x.route === name);
+        return [
+          name,
+          {
+            reqPerSec: median(mine.map((x) => x.reqPerSec)),
+            p50: median(mine.map((x) => x.p50)),
+            p99: median(mine.map((x) => x.p99)),
+          },
+        ];
+      }),
+    ) as Record<RouteName, { reqPerSec: number; p50: number; p99: number }>;
+    const ratios = {
+      session: round2(medians.session.reqPerSec / medians.unguarded.reqPerSec),
+      bearer: round2(medians.bearer.reqPerSec / medians.unguarded.reqPerSec),
+    };
+    // Same-round ratios, for judging noise (the targets use the medians).
+    const perRoundRatios = Array.from({ length: ROUNDS }, (_, i) => {
+      const get = (n: RouteName) => runs.find((x) => x.round === i + 1 && x.route === n)!.reqPerSec;
+      return { round: i + 1, session: round2(get('session') / get('unguarded')), bearer: round2(get('bearer') / get('unguarded')) };
+    });
+
+    // 4. Refresh figure ------------------------------------------------------------------------------
+    // Access token TTL 60 s = the app's 60 s expiry buffer: the new session needs a refresh at once.
+    emulator.setAccessTokenTtl(60);
+    let refreshJar: CookieJar;
+    try {
+      refreshJar = (await login({ emulator }, appRef)).jar;
+    } finally {
+      emulator.setAccessTokenTtl(1800);
+    }
+    const refreshCookie = refreshJar.cookieHeader(`${app.url}/api/me`)!;
+    const meUrl = `${app.loopUrl}/api/me`;
+    emulator.resetCalls();
+    const refreshAnswers = await Promise.all(
+      Array.from({ length: REFRESH_CONCURRENCY }, () =>
+        request(meUrl, { headers: { cookie: refreshCookie } }).then(
+          (res) => ({ status: res.status, resealed: (res.headers['set-cookie'] ?? []).some((c) => c.startsWith(`${SESSION_COOKIE}=`)) }),
+          () => ({ status: 0, resealed: false }),
+        ),
+      ),
+    );
+    const refresh = {
+      concurrentRequests: REFRESH_CONCURRENCY,
+      tokenCalls: emulator.calls('token', 'refresh_token'),
+      ok200: refreshAnswers.filter((a) => a.status === 200).length,
+      resealedCookies: refreshAnswers.filter((a) => a.resealed).length,
+    };
+    if (refresh.ok200 !== REFRESH_CONCURRENCY) problems.push(`refresh: only ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200`);
+    if (refresh.tokenCalls !== 1) problems.push(`refresh: ${refresh.tokenCalls} refresh_token calls (expected 1)`);
+
+    // 5. Memory --------------------------------------------------------------------------------------
+    // Real template session: open the real login's cookie with the app's own secret.
+    const sealer = new CookieSealer([SESSION_SECRET]);
+    const template = sealer.unseal<WristbandSession>('session', sessionCookie);
+    if (!template) throw new Error('could not open the session cookie with SESSION_SECRET');
+    const pid = app.child.pid!;
+    const memory: { phase: string; rssMb: number; requests?: number; sessions?: number; bearerTokens?: number; reqPerSec?: number }[] = [];
+    await sleep(500);
+    memory.push({ phase: 'before', rssMb: rssMb(pid) });
+    log(`\nmemory: 2 batches × ${MEMORY_REQUESTS} requests, each over 10k new cookie sessions + 10k new bearer tokens`);
+    for (let batch = 1; batch <= 2; batch++) {
+      const b = await memoryBatch(emulator, sealer, template, `${app.loopUrl}/api/me`, batch);
+      if (failedRun(b)) problems.push(`memory batch ${batch}: ${b.non2xx} non-2xx, ${b.errors} errors, ${b.timeouts} timeouts`);
+      await sleep(500);
+      memory.push({ phase: `after batch ${batch}`, rssMb: rssMb(pid), requests: b.requests, sessions: b.sessions, bearerTokens: b.bearerTokens, reqPerSec: b.reqPerSec });
+      log(`  batch ${batch}: ${b.requests} requests (${b.reqPerSec} req/s), ${b.non2xx} non-2xx, ${b.errors + b.timeouts} errors`);
+    }
+    const growthMb = round2(memory[2].rssMb - memory[1].rssMb);
+    const memoryBounded = growthMb <= MEMORY_GROWTH_LIMIT_MB;
+    if (!memoryBounded) problems.push(`memory: RSS grew ${growthMb} MB from batch 1 to batch 2 (limit ${MEMORY_GROWTH_LIMIT_MB} MB)`);
+
+    // 6. Report --------------------------------------------------------------------------------------
+    const targets = {
+      sessionRatio: { value: ratios.session, target: `>= ${TARGET_RATIO}`, met: ratios.session >= TARGET_RATIO },
+      bearerRatio: { value: ratios.bearer, target: `>= ${TARGET_RATIO}`, met: ratios.bearer >= TARGET_RATIO },
+      refreshFigure: { value: refresh.tokenCalls, target: '1', met: refresh.tokenCalls === 1 },
+      memoryBounded: { value: growthMb, target: `<= ${MEMORY_GROWTH_LIMIT_MB} MB growth batch 1 → 2`, met: memoryBounded },
+    };
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+
+    log('\nmedians over rounds');
+    log(`${'route'.padEnd(32)}${pad('req/s', 8)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}`);
+    for (const name of order) {
+      const m = medians[name];
+      log(`${ROUTE_LABEL[name].padEnd(32)}${pad(m.reqPerSec, 8)}${pad(m.p50, 8)}${pad(m.p99, 8)}`);
+    }
+    log(`\nper-round ratios (session, bearer): ${perRoundRatios.map((p) => `r${p.round} ${p.session.toFixed(2)}/${p.bearer.toFixed(2)}`).join(', ')}`);
+    log('\nsummary');
+    log(`  session / unguarded   ${ratios.session.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.sessionRatio.met ? 'OK' : 'BELOW TARGET'}`);
+    log(`  bearer  / unguarded   ${ratios.bearer.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.bearerRatio.met ? 'OK' : 'BELOW TARGET'}`);
+    log(`  refresh figure        ${refresh.tokenCalls}      (${REFRESH_CONCURRENCY} concurrent requests on an expired session → token calls; ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200) ${targets.refreshFigure.met && refresh.ok200 === REFRESH_CONCURRENCY ? 'OK' : 'FAILED'}`);
+    log(`  app RSS (MB)          before ${memory[0].rssMb}, after batch 1 ${memory[1].rssMb}, after batch 2 ${memory[2].rssMb} (growth ${growthMb}) ${memoryBounded ? 'OK' : 'GROWING'}`);
+    log(`  total time            ${seconds} s`);
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round2(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+      config: { rounds: ROUNDS, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, memoryRequestsPerBatch: MEMORY_REQUESTS, memoryConnections: MEMORY_CONNECTIONS },
+      sanity,
+      runs,
+      medians,
+      ratios,
+      perRoundRatios,
+      refresh,
+      memory: {
+        credentials: 'per batch: 10,000 new cookie sessions (real login session re-sealed with the app secret, new id/userId) + 10,000 new bearer tokens minted and signed by the emulator (sub user-N)',
+        samples: memory,
+        growthBatch1To2Mb: growthMb,
+      },
+      targets,
+      problems,
+      ok: problems.length === 0,
+      totalSeconds: seconds,
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    log(`\nresults written to bench-results/latest.json`);
+
+    if (problems.length) {
+      log(`\nFAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+      return 1;
+    }
+    if (!targets.sessionRatio.met || !targets.bearerRatio.met) {
+      log('\nran clean, but a speed ratio is below target');
+      return 2;
+    }
+    return 0;
+  } catch (err) {
+    console.error(`\nbench FAILED: ${(err as Error).stack ?? err}`);
+    if (app?.output.length) console.error(`app output (tail):\n${app.output.slice(-30).join('\n')}`);
+    return 1;
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * 100k requests over 20k credentials never seen before: 10k cookie sessions (the real login session
+ * re-sealed with the app's own secret, with a new id and userId each: for the server they are
+ * indistinguishable from real logins) and 10k bearer tokens minted and signed by the emulator with a
+ * distinct `sub`. 20k real logins would take minutes. Requests alternate cookie / bearer and walk
+ * the credentials round-robin, so every cache sees far more keys than it may hold.
+ */
+async function memoryBatch(
+  emulator: WristbandEmulator,
+  sealer: CookieSealer,
+  template: WristbandSession,
+  url: string,
+  batch: number,
+): Promise<RunFigures & { sessions: number; bearerTokens: number }> {
+  const N = 10_000;
+  const cookies: string[] = [];
+  const bearers: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const userId = `bench-b${batch}-user-${i}`;
+    const session: WristbandSession = { ...template, id: randomBytes(24).toString('base64url'), userId, lastSeenAt: Date.now() };
+    cookies.push(`${SESSION_COOKIE}=${sealer.seal('session', session)}`);
+    bearers.push(`Bearer ${await emulator.mintAccessToken({ claims: { sub: userId } })}`);
+  }
+  let n = 0;
+  const r = await cannon({
+    url,
+    connections: MEMORY_CONNECTIONS,
+    amount: MEMORY_REQUESTS,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const i = n++;
+          const k = (i >> 1) % N;
+          req.headers = i % 2 ? { authorization: bearers[k] } : { cookie: cookies[k] };
+          return req;
+        },
+      },
+    ],
+  });
+  return { ...figures('session', batch, r), sessions: N, bearerTokens: N };
+}
+
+process.exitCode = await main();
