@@ -4,12 +4,17 @@
  * start fails loudly (never a silent skip): `.ci/run` installs it (Debian package `redis-server`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export class RedisTestServer {
   private process?: ChildProcess;
   private output = '';
+  /** Where `stop({ persist: true })` saves the data that the next `start()` loads. */
+  private readonly dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
 
   private constructor(
     readonly port: number,
@@ -40,7 +45,10 @@ export class RedisTestServer {
     this.output = '';
     const child = spawn(
       this.binary,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      [
+        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+        '--dir', this.dir, '--dbfilename', 'dump.rdb',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
@@ -56,16 +64,38 @@ export class RedisTestServer {
     }
   }
 
-  /** Kills the server (an outage, as clients see it); resolves once the process is gone. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the server (an outage, as clients see it); resolves once the process is gone. By default it
+   * is killed and its data lost; `persist: true` saves first, so the next `start()` has the same data.
+   */
+  async stop(options: { persist?: boolean } = {}): Promise<void> {
     const child = this.process;
     if (!child) return;
     this.process = undefined;
     if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('close', () => resolve());
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    if (options.persist) {
+      child.kill('SIGCONT');
+      await rawCommand(this.port, ['SHUTDOWN', 'SAVE']).catch(() => undefined); // no reply: it exits
+    } else {
       child.kill('SIGKILL');
-    });
+    }
+    await closed;
+  }
+
+  /** Freezes the server (a hung Redis: connections stay open, nothing answers) until `resume()`. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
+  /** Stops the server and removes its data directory. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -96,9 +126,13 @@ function rawCommand(port: number, args: string[]): Promise<string> {
     let reply = '';
     socket.setTimeout(1000, () => socket.destroy(new Error('timeout')));
     socket.on('error', reject);
+    socket.on('close', () => resolve(reply));
     socket.on('data', (d) => {
       reply += d.toString();
-      if (reply.endsWith('\r\n')) socket.end(() => resolve(reply));
+      if (reply.endsWith('\r\n')) {
+        resolve(reply);
+        socket.destroy();
+      }
     });
     socket.on('connect', () => socket.write(payload));
   });

@@ -42,7 +42,7 @@ describe('RedisSessionStore (real redis-server)', () => {
   });
   afterAll(async () => {
     admin?.disconnect();
-    await server?.stop();
+    await server?.dispose();
   });
   beforeEach(async () => {
     store = new RedisSessionStore(sealer, new RedisConnection(server.url, { commandTimeoutMs: 500 }), {

@@ -63,7 +63,7 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     server = await RedisTestServer.start();
   });
   afterAll(async () => {
-    await server?.stop();
+    await server?.dispose();
   });
   beforeEach(async () => {
     const keyPrefix = `c${randomBytes(4).toString('hex')}:`;
