@@ -23,6 +23,8 @@ export interface TestStack {
   apps: TestApp[];
   /** The first app. */
   app: TestApp;
+  /** Ports reserved with `reservePorts` (registered at the emulator, nothing listening yet). */
+  reservedPorts: number[];
   /** Starts one more app instance on a pre-registered port (same configuration unless overridden). */
   startApp(index: number, overrides?: AppModuleOptions): Promise<TestApp>;
   close(): Promise<void>;
@@ -30,6 +32,8 @@ export interface TestStack {
 
 export interface StackOptions {
   instances?: number;
+  /** Extra loopback ports registered as redirect URIs, for apps a test builds itself. */
+  reservePorts?: number;
   emulator?: EmulatorOptions;
   env?: NodeJS.ProcessEnv;
   wristband?: AppModuleOptions['wristband'];
@@ -71,13 +75,14 @@ export async function startTestApp(port: number, options: AppModuleOptions): Pro
 /** An emulator plus `instances` app instances wired to it, each on its own loopback port. */
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const ports = await Promise.all(Array.from({ length: Math.max(options.instances ?? 1, 1) }, () => freePort()));
+  const reservedPorts = await Promise.all(Array.from({ length: options.reservePorts ?? 0 }, () => freePort()));
   const emulator = await startEmulator({
     ...options.emulator,
     clients: [
       {
         clientId: CLIENT_ID,
         clientSecret: CLIENT_SECRET,
-        redirectUris: ports.map((p) => `http://localhost:${p}/auth/callback`),
+        redirectUris: [...ports, ...reservedPorts].map((p) => `http://localhost:${p}/auth/callback`),
         loginUrl: `http://localhost:${ports[0]}/auth/login`,
       },
     ],
@@ -102,6 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   return {
     emulator,
     apps,
+    reservedPorts,
     get app() {
       return apps[0];
     },

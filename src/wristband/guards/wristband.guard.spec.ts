@@ -1,0 +1,13 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { WristbandError } from '../errors/wristband.errors.js';
+import { WristbandGuard } from './wristband.guard.js';
+
+describe('WristbandGuard outside HTTP', () => {
+  it.each(['ws', 'rpc', 'graphql'])('refuses a %s context with a clear error instead of letting it through', async (type) => {
+    const guard = new WristbandGuard(new Reflector(), {} as never, {} as never, {} as never, {} as never, {} as never);
+    const context = { getType: () => type, getHandler: () => () => undefined, getClass: () => Object } as unknown as ExecutionContext;
+    await expect(guard.canActivate(context)).rejects.toThrow(WristbandError);
+    await expect(guard.canActivate(context)).rejects.toThrow(/HTTP routes only/);
+  });
+});
