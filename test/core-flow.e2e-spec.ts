@@ -1,17 +1,26 @@
 import { CookieJar, request } from './support/http-client.js';
+import { RedisTestServer } from './support/redis-server.js';
 import { CLIENT_ID, login, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('core flow: login → /api/me → refresh → logout', () => {
+// The same assertions over both session stores: sealed cookie (default) and Redis.
+describe.each(['cookie', 'redis'] as const)('core flow over the %s session store: login → /api/me → refresh → logout', (store) => {
   let stack: TestStack;
+  let redis: RedisTestServer | undefined;
 
   beforeAll(async () => {
+    if (store === 'redis') redis = await RedisTestServer.start();
     // 2 s access tokens and no expiry buffer, so a refresh is due after a short wait.
-    stack = await startStack({ emulator: { accessTokenTtlSeconds: 2 }, wristband: { tokens: { expiryBufferSeconds: 0 } } });
+    stack = await startStack({
+      emulator: { accessTokenTtlSeconds: 2 },
+      wristband: { tokens: { expiryBufferSeconds: 0 } },
+      env: redis ? { REDIS_URL: redis.url } : {},
+    });
   });
   afterAll(async () => {
     await stack?.close();
+    await redis?.stop();
   });
   beforeEach(() => stack.emulator.resetCalls());
 
