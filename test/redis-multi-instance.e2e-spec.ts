@@ -33,7 +33,7 @@ describe('Redis sessions over three instances', () => {
 
   beforeAll(async () => {
     redis = await RedisTestServer.start();
-    admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, ...{ disconnectTimeout: 100 } });
     // 2 s access tokens and no expiry buffer: a refresh is due after a short wait.
     stack = await startStack({
       instances: 3,
@@ -44,7 +44,7 @@ describe('Redis sessions over three instances', () => {
   });
   afterAll(async () => {
     await stack?.close();
-    admin?.disconnect();
+    await admin?.quit().catch(() => admin.disconnect());
     await redis?.dispose();
   });
   beforeEach(() => stack.emulator.resetCalls());

@@ -38,10 +38,10 @@ describe('RedisSessionStore (real redis-server)', () => {
 
   beforeAll(async () => {
     server = await RedisTestServer.start();
-    admin = new Redis(server.url);
+    admin = new Redis(server.url, { maxRetriesPerRequest: 1, ...{ disconnectTimeout: 100 } });
   });
   afterAll(async () => {
-    admin?.disconnect();
+    await admin?.quit().catch(() => admin.disconnect());
     await server?.dispose();
   });
   beforeEach(async () => {

@@ -46,6 +46,8 @@ export class RedisConnection {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
+      // Untyped ioredis option: how long a closing socket may linger (default 2 s, which holds test runners open).
+      ...{ disconnectTimeout: 200 },
     });
     // Without a listener, ioredis would print each connection error with its own formatting.
     this.client.on('error', (err: Error) => {
@@ -66,13 +68,20 @@ export class RedisConnection {
     await this.client.connect().catch(() => undefined); // reported by the 'error' listener; reconnection continues
   }
 
+  /** Closes the connection and stops reconnecting; resolves once the socket is gone (so test runners can exit). */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.client.status === 'end') return;
+    const ended = new Promise<void>((resolve) => {
+      this.client.once('end', () => resolve());
+      setTimeout(resolve, 2000).unref();
+    });
     if (this.client.status === 'ready') {
       await this.client.quit().catch(() => this.client.disconnect());
     } else {
       this.client.disconnect();
     }
+    await ended;
   }
 
   private redact(message: string): string {
