@@ -265,7 +265,7 @@ async function main(): Promise<number> {
       bearer: { url: `${app.loopUrl}/api/me`, headers: { authorization: `Bearer ${accessToken}` } },
     };
     // Sanity: each route answers 200 with the expected body before anything is timed.
-    const sanity: Record<string, unknown> = {};
+    const sanity: Record<string, unknown> = { sessionCookieChars: sessionCookie.length, bearerTokenChars: accessToken.length };
     for (const name of Object.keys(routes) as RouteName[]) {
       const res = await request(routes[name].url, { headers: routes[name].headers });
       if (res.status !== 200) throw new Error(`${ROUTE_LABEL[name]} answered ${res.status}: ${res.text}`);
