@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisTestServer } from '../../../test/support/redis-server.js';
@@ -163,6 +165,23 @@ describe('RedisSessionStore (real redis-server)', () => {
     expect(answer).toBeUndefined();
     const again = session();
     expect(await store.read(await store.write(again, 60))).toEqual(again);
+  });
+
+  it('logs an outage without the password in the URL', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      // A port nothing listens on: the connection fails and is logged.
+      const url = `redis://admin:sup3r-s3cret@127.0.0.1:${server.port + 1}`;
+      const down = new RedisSessionStore(sealer, new RedisConnection(url, { commandTimeoutMs: 200 }));
+      await down.onModuleInit();
+      await expect(down.read(sealer.seal('session-id', 'x'))).rejects.toThrow(SessionStoreUnavailableError);
+      await down.onModuleDestroy();
+      const logged = warn.mock.calls.map((c) => String(c[0])).join('\n');
+      expect(logged).toContain('Redis unavailable (redis://***:***@127.0.0.1');
+      expect(logged).not.toContain('sup3r-s3cret');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('never shows the Redis password', () => {

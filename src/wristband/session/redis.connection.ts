@@ -71,17 +71,20 @@ export class RedisConnection {
   /** Closes the connection and stops reconnecting; resolves once the socket is gone (so test runners can exit). */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.client.status === 'end') return;
+    const status = this.client.status;
+    if (status === 'end') return;
+    // Only a live socket emits 'end'; between reconnection attempts there is none to wait for.
+    const live = status === 'connecting' || status === 'connect' || status === 'ready';
     const ended = new Promise<void>((resolve) => {
       this.client.once('end', () => resolve());
       setTimeout(resolve, 2000).unref();
     });
-    if (this.client.status === 'ready') {
+    if (status === 'ready') {
       await this.client.quit().catch(() => this.client.disconnect());
     } else {
       this.client.disconnect();
     }
-    await ended;
+    if (live) await ended;
   }
 
   private redact(message: string): string {
