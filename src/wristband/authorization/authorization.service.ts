@@ -1,10 +1,9 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { RolesRequirement } from '../decorators/roles.decorator.js';
 import type { TenantScope } from '../decorators/tenant-scoped.decorator.js';
 import { AccessDeniedError } from '../errors/wristband.errors.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { ROLES_KEY, TENANT_SCOPED_KEY } from '../wristband.constants.js';
+import type { RoutePolicy } from '../guards/route-policy.js';
 
 interface FrameworkRequest {
   params?: Record<string, unknown>;
@@ -15,15 +14,11 @@ interface FrameworkRequest {
 /** `@Roles` and `@TenantScoped` checks for an authenticated user; throws `AccessDeniedError` (403). */
 @Injectable()
 export class AuthorizationService {
-  constructor(private readonly reflector: Reflector) {}
-
-  authorize(context: ExecutionContext, _raw: unknown, user: WristbandUser): void {
-    const targets = [context.getHandler(), context.getClass()];
-    const roles = this.reflector.getAllAndOverride<RolesRequirement | undefined>(ROLES_KEY, targets);
+  authorize(context: ExecutionContext, policy: Pick<RoutePolicy, 'roles' | 'tenantScope'>, user: WristbandUser): void {
+    const { roles, tenantScope: scope } = policy;
     if (roles && !hasRoles(user.roles, roles)) {
       throw new AccessDeniedError('insufficient_role', `Requires ${roles.mode === 'all' ? 'all' : 'one'} of the roles: ${roles.roles.join(', ')}`);
     }
-    const scope = this.reflector.getAllAndOverride<TenantScope | undefined>(TENANT_SCOPED_KEY, targets);
     if (scope) {
       const req = context.switchToHttp().getRequest<FrameworkRequest>();
       const value = tenantValue(req, scope);

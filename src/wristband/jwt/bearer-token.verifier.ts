@@ -17,7 +17,8 @@ const MAX_TOKEN_LENGTH = 8192;
  */
 @Injectable()
 export class BearerTokenVerifier {
-  private readonly cache: LRUCache<string, WristbandUser>;
+  /** Keyed by the signature's last 43 characters (cheap to hash); a hit counts only when the whole token matches. */
+  private readonly cache: LRUCache<string, { token: string; user: WristbandUser }>;
 
   constructor(
     @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
@@ -27,8 +28,9 @@ export class BearerTokenVerifier {
   }
 
   async verify(token: string): Promise<WristbandUser> {
-    const cached = this.cache.get(token);
-    if (cached) return cached;
+    const key = token.slice(-43);
+    const cached = this.cache.get(key);
+    if (cached && cached.token === token) return cached.user;
     if (!token || token.length > MAX_TOKEN_LENGTH) throw invalid('malformed token');
     try {
       const typ = decodeProtectedHeader(token).typ;
@@ -69,7 +71,7 @@ export class BearerTokenVerifier {
       claims: payload,
     };
     const ttl = payload.exp! * 1000 - Date.now();
-    if (ttl > 0) this.cache.set(token, user, { ttl });
+    if (ttl > 0) this.cache.set(key, { token, user }, { ttl });
     return user;
   }
 }

@@ -8,9 +8,16 @@ import type { SessionStore } from './session-store.interface.js';
  * instances with no server. Opened cookies are cached (bounded) because the same cookie arrives on
  * every request of a page; the cache holds only values that were authenticated when first opened.
  */
+const CACHE_KEY_LENGTH = 44;
+
 export class CookieSessionStore implements SessionStore {
   readonly cookieCarriesData = true;
-  private readonly opened: LRUCache<string, WristbandSession>;
+  /**
+   * Keyed by the sealed value's first 44 characters (version, key id, random IV, tag: unique per seal)
+   * because hashing a 3 KB cookie on every lookup costs more than the rest of the guard; a hit counts
+   * only when the whole value matches.
+   */
+  private readonly opened: LRUCache<string, { value: string; session: WristbandSession }>;
 
   constructor(
     private readonly sealer: CookieSealer,
@@ -20,14 +27,18 @@ export class CookieSessionStore implements SessionStore {
   }
 
   read(cookieValue: string): Promise<WristbandSession | undefined> {
-    let session = this.opened.get(cookieValue);
-    if (!session) {
-      session = this.sealer.unseal<WristbandSession>('session', cookieValue);
-      if (!session || !isSessionShape(session)) return Promise.resolve(undefined);
-      this.opened.set(cookieValue, session);
-    }
-    // A copy, so a request that changes its session cannot change what the cache returns to others.
-    return Promise.resolve({ ...session });
+    return Promise.resolve(this.readSync(cookieValue));
+  }
+
+  /** Synchronous read (the guard's fast path). Callers must not mutate the returned session. */
+  readSync(cookieValue: string): WristbandSession | undefined {
+    const key = cookieValue.slice(0, CACHE_KEY_LENGTH);
+    const hit = this.opened.get(key);
+    if (hit && hit.value === cookieValue) return hit.session;
+    const session = this.sealer.unseal<WristbandSession>('session', cookieValue);
+    if (!session || !isSessionShape(session)) return undefined;
+    this.opened.set(key, { value: cookieValue, session: Object.freeze(session) });
+    return session;
   }
 
   write(session: WristbandSession): Promise<string> {

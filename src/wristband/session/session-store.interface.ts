@@ -8,6 +8,8 @@ import type { WristbandSession } from '../interfaces/wristband-session.interface
 export interface SessionStore {
   /** The session the cookie value points at, or `undefined` when it is unknown, tampered or gone. */
   read(cookieValue: string): Promise<WristbandSession | undefined>;
+  /** Same as `read` without I/O, for stores that hold everything in the cookie (the guard's fast path). */
+  readSync?(cookieValue: string): WristbandSession | undefined;
   /** Persists the session for `ttlSeconds` and returns the cookie value to send. */
   write(session: WristbandSession, ttlSeconds: number): Promise<string>;
   /** Forgets the session (logout). */

@@ -50,6 +50,18 @@ export class SessionService {
     return { status: 'ok', session };
   }
 
+  /**
+   * Synchronous read for the guard's fast path: the session when the store can answer from memory and
+   * the session is valid and needs no write; otherwise `undefined` (take the async path).
+   */
+  peek(req: RawRequest, now = Date.now()): WristbandSession | undefined {
+    if (!this.store.readSync) return undefined;
+    const value = readCookie(req, this.cookieName);
+    if (!value) return undefined;
+    const session = this.store.readSync(value);
+    return session && !this.isExpired(session, now) && !this.needsTouch(session, now) ? session : undefined;
+  }
+
   isExpired(session: WristbandSession, now = Date.now()): boolean {
     const { idleTimeoutSeconds, absoluteTimeoutSeconds } = this.options.session;
     return now - session.lastSeenAt > idleTimeoutSeconds * 1000 || now - session.createdAt > absoluteTimeoutSeconds * 1000;
@@ -76,9 +88,9 @@ export class SessionService {
 
   /** Persists the session and (re)sends its cookies, with an expiry that respects both lifetimes. */
   async commit(res: RawResponse, session: WristbandSession, now = Date.now()): Promise<void> {
-    session.lastSeenAt = now;
-    const ttl = this.remainingSeconds(session, now);
-    const value = await this.store.write(session, ttl);
+    const touched = { ...session, lastSeenAt: now };
+    const ttl = this.remainingSeconds(touched, now);
+    const value = await this.store.write(touched, ttl);
     const secure = this.options.secureCookies;
     setCookie(res, this.cookieName, value, { secure, httpOnly: true, sameSite: 'lax', maxAgeSeconds: ttl });
     // Readable by front-end code on purpose: it echoes the value in `x-csrf-token`.
