@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { AppModule, type AppModuleOptions } from '../../src/app.module.js';
 import { startEmulator, type EmulatorOptions, type WristbandEmulator } from '../emulator/index.js';
 import { CookieJar, request, type HttpResponse } from './http-client.js';
@@ -39,17 +39,7 @@ export interface StackOptions {
   wristband?: AppModuleOptions['wristband'];
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function appEnv(emulator: WristbandEmulator, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
