@@ -5,6 +5,8 @@ import { AuthStrategies } from './decorators/auth-strategies.decorator.js';
 import { WristbandCallbackGuard, WristbandLoginGuard } from './guards/wristband-login.guard.js';
 import { WristbandGuard, type WristbandRequestState } from './guards/wristband.guard.js';
 import { type RawRequest, type RawResponse } from './http/http-exchange.js';
+import { getAuthState } from './http/request-auth-state.js';
+import type { WristbandSession } from './interfaces/wristband-session.interface.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import { SessionService } from './session/session.service.js';
 import { TokenRefreshService } from './tokens/token-refresh.service.js';
@@ -12,7 +14,7 @@ import { WristbandApiClient } from './wristband-api.client.js';
 import type { WristbandLoginResult } from './wristband.strategy.js';
 import { applicationLoginPageUrl, logoutUrl, normalizeTenantName } from './wristband-urls.js';
 import { assertCsrfToken } from './session/csrf.js';
-import { AccessDeniedError } from './errors/wristband.errors.js';
+import { AccessDeniedError, AuthenticationRequiredError } from './errors/wristband.errors.js';
 
 type AuthRequest = RawRequest & WristbandRequestState & { wristbandLogin?: WristbandLoginResult };
 
@@ -74,7 +76,7 @@ export class WristbandAuthController {
   @AuthStrategies('session')
   session(@Req() req: AuthRequest, @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void }) {
     res.setHeader('cache-control', 'no-store');
-    const s = req.wristbandSession!;
+    const s = guardedSession(req);
     return {
       isAuthenticated: true,
       userId: s.userId,
@@ -95,7 +97,7 @@ export class WristbandAuthController {
   @AuthStrategies('session')
   token(@Req() req: AuthRequest, @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void }) {
     res.setHeader('cache-control', 'no-store');
-    const s = req.wristbandSession!;
+    const s = guardedSession(req);
     return { accessToken: s.accessToken, expiresAt: this.tokens.bufferedExpiry(s) };
   }
 
@@ -129,4 +131,11 @@ function redirect(res: RawResponse, location: string): void {
   res.setHeader('location', location);
   res.setHeader('cache-control', 'no-store');
   res.end();
+}
+
+/** The session `WristbandGuard` opened for this request (these routes accept sessions only). */
+function guardedSession(req: RawRequest): WristbandSession {
+  const session = getAuthState(req)?.session;
+  if (!session) throw new AuthenticationRequiredError('session_required', 'Log in first');
+  return session;
 }

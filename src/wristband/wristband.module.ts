@@ -6,6 +6,7 @@ import { WristbandExceptionFilter } from './errors/wristband-exception.filter.js
 import { WristbandCallbackGuard, WristbandLoginGuard } from './guards/wristband-login.guard.js';
 import { WristbandGuard } from './guards/wristband.guard.js';
 import { BearerTokenVerifier } from './jwt/bearer-token.verifier.js';
+import { RequestUserBinding } from './http/request-user.binding.js';
 import { IdTokenVerifier } from './jwt/id-token.verifier.js';
 import { WristbandJwks } from './jwt/wristband-jwks.js';
 import { LoginStateStore } from './session/login-state.store.js';
@@ -44,6 +45,7 @@ const providers: Provider[] = [
   SessionRevocationService,
   TokenRefreshService,
   AuthorizationService,
+  RequestUserBinding,
   WristbandStrategy,
   WristbandGuard,
   WristbandLoginGuard,
@@ -61,6 +63,7 @@ const exported = [
   BearerTokenVerifier,
   WristbandApiClient,
   AuthorizationService,
+  RequestUserBinding,
   WristbandGuard,
 ];
 

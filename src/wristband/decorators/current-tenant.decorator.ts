@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
+import { requestUser } from '../http/request-auth-state.js';
 
 export interface CurrentTenantInfo {
   tenantId: string;
@@ -8,6 +8,6 @@ export interface CurrentTenantInfo {
 
 /** The authenticated tenant, from verified tokens only (never from the request). */
 export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): CurrentTenantInfo | undefined => {
-  const user = ctx.switchToHttp().getRequest<{ user?: WristbandUser }>().user;
+  const user = requestUser(ctx);
   return user ? { tenantId: user.tenantId, tenantName: user.tenantName } : undefined;
 });

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import { appLoginUrl } from '../wristband-urls.js';
-import { rawExchange } from '../http/http-exchange.js';
+import { rawResponse } from '../http/http-exchange.js';
 import { WRISTBAND_ERROR_STATUS } from './wristband-error-status.js';
 import { AuthenticationRequiredError, LoginRestartError, WristbandError } from './wristband.errors.js';
 
@@ -20,7 +20,7 @@ export class WristbandExceptionFilter implements ExceptionFilter {
 
   catch(error: WristbandError, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
-    const { res } = rawExchange(host);
+    const res = rawResponse(host);
     if (res.headersSent) return;
 
     if (error instanceof LoginRestartError && !error.alreadyRestarted) {

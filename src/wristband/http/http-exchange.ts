@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookie, stringifySetCookie, type SerializeOptions } from 'cookie';
 
 /**
@@ -86,13 +86,22 @@ export function queryParam(req: RawRequest, name: string): string | undefined {
   return params.getAll(name).length === 1 ? (params.get(name) ?? undefined) : undefined;
 }
 
-/** The raw Node request/response behind an HTTP execution context (Express objects are the raw ones; Fastify keeps them in `.raw`). */
-export function rawExchange(context: { switchToHttp(): { getRequest<T>(): T; getResponse<T>(): T } }): {
-  req: RawRequest;
-  res: RawResponse;
-} {
-  const http = context.switchToHttp();
-  const req = http.getRequest<RawRequest & { raw?: RawRequest }>();
-  const res = http.getResponse<RawResponse & { raw?: RawResponse }>();
-  return { req: req.raw ?? req, res: res.raw ?? res };
+/**
+ * The raw Node request/response behind an HTTP execution context (Express objects are the raw ones;
+ * Fastify keeps them in `.raw`). Reads the context's arguments directly: `switchToHttp()` allocates
+ * three closures on every call.
+ */
+export function rawExchange(context: { getArgByIndex<T>(index: number): T }): { req: RawRequest; res: RawResponse } {
+  return { req: rawRequest(context), res: rawResponse(context) };
+}
+
+// `instanceof` first: looking up a missing `raw` on an Express request is a slow V8 lookup.
+export function rawRequest(context: { getArgByIndex<T>(index: number): T }): RawRequest {
+  const req = context.getArgByIndex<RawRequest | { raw?: RawRequest }>(0);
+  return req instanceof IncomingMessage ? req : ((req.raw ?? req) as RawRequest);
+}
+
+export function rawResponse(context: { getArgByIndex<T>(index: number): T }): RawResponse {
+  const res = context.getArgByIndex<RawResponse | { raw?: RawResponse }>(1);
+  return res instanceof ServerResponse ? res : ((res.raw ?? res) as RawResponse);
 }

@@ -41,6 +41,11 @@ export class SessionService {
     return readCookie(req, this.cookieName) !== undefined;
   }
 
+  /** The raw session cookie value, if the request carries one. */
+  cookieValue(req: RawRequest): string | undefined {
+    return readCookie(req, this.cookieName);
+  }
+
   async load(req: RawRequest, now = Date.now()): Promise<SessionLookup> {
     const value = readCookie(req, this.cookieName);
     if (!value) return { status: 'none' };
@@ -54,11 +59,9 @@ export class SessionService {
    * Synchronous read for the guard's fast path: the session when the store can answer from memory and
    * the session is valid and needs no write; otherwise `undefined` (take the async path).
    */
-  peek(req: RawRequest, now = Date.now()): WristbandSession | undefined {
-    if (!this.store.readSync) return undefined;
-    const value = readCookie(req, this.cookieName);
-    if (!value) return undefined;
-    const session = this.store.readSync(value);
+  peek(cookieValue: string, now = Date.now()): WristbandSession | undefined {
+    if (!this.store.readSync || !cookieValue) return undefined;
+    const session = this.store.readSync(cookieValue);
     return session && !this.isExpired(session, now) && !this.needsTouch(session, now) ? session : undefined;
   }
 

@@ -1,0 +1,103 @@
+import { Controller, Get, Module, Req, UseGuards, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CurrentUser, Public, WristbandGuard, WristbandModule, type WristbandUser } from '../src/wristband/index.js';
+import { request, type CookieJar } from './support/http-client.js';
+import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, login, startStack, type TestStack } from './support/test-stack.js';
+
+type Req = Record<string, unknown> & { user?: Partial<WristbandUser> };
+
+@Controller('probe')
+class ProbeController {
+  /** What app code sees after the guard: `req.user` and `@CurrentUser()` are the same user. */
+  @Get()
+  @UseGuards(WristbandGuard)
+  probe(@Req() req: Req, @CurrentUser() user: WristbandUser) {
+    return {
+      reqUser: req.user?.userId,
+      decoratorUser: user.userId,
+      same: req.user === user,
+      authenticatedBy: user.authenticatedBy,
+      // The guard keeps its state off the request object (see request-auth-state.ts).
+      ownUserProperty: Object.prototype.hasOwnProperty.call(req, 'user'),
+      keysMentionSession: Object.keys(req).some((k) => /session/i.test(k)),
+    };
+  }
+
+  /** Code that assigns `req.user` itself (passport's `logIn` does) reads back what it assigned. */
+  @Public()
+  @Get('assign')
+  assign(@Req() req: Req) {
+    const before = req.user;
+    req.user = { userId: 'assigned-by-app' };
+    return { before: before ?? null, after: req.user.userId };
+  }
+}
+
+describe('request.user on an Express app', () => {
+  let stack: TestStack;
+  let app: INestApplication;
+  let url: string;
+  let jar: CookieJar;
+
+  beforeAll(async () => {
+    stack = await startStack({ reservePorts: 1 });
+    const port = stack.reservedPorts[0];
+    url = `http://localhost:${port}`;
+    @Module({
+      imports: [
+        WristbandModule.forRoot({
+          applicationVanityDomain: stack.emulator.vanityDomain,
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          callbackUrl: `${url}/auth/callback`,
+          loginUrl: `${url}/auth/login`,
+          isApplicationCustomDomainActive: true,
+          dangerouslyAllowHttp: true,
+          sessionSecrets: [SESSION_SECRET],
+        }),
+      ],
+      controllers: [ProbeController],
+    })
+    class ProbeApp {}
+    app = await NestFactory.create(ProbeApp, { logger: false, abortOnError: false });
+    await app.listen(port, '127.0.0.1');
+    ({ jar } = await login(stack, { url, port, app, close: () => app.close() }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await stack?.close();
+  });
+
+  it('shows the session user as req.user and @CurrentUser(), without tokens on the request', async () => {
+    const alice = stack.emulator.user('alice@acme.test').id;
+    for (let i = 0; i < 2; i++) {
+      // First request opens the cookie, the second comes from the cache: same answer.
+      const res = await request(`${url}/probe`, { jar });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({
+        reqUser: alice,
+        decoratorUser: alice,
+        same: true,
+        authenticatedBy: 'session',
+        ownUserProperty: false,
+        keysMentionSession: false,
+      });
+    }
+  });
+
+  it('shows the bearer token user the same way', async () => {
+    const token = await stack.emulator.mintAccessToken({ claims: { sub: 'api-user-1' } });
+    for (let i = 0; i < 2; i++) {
+      const res = await request(`${url}/probe`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(res.json()).toMatchObject({ reqUser: 'api-user-1', decoratorUser: 'api-user-1', same: true, authenticatedBy: 'bearer' });
+    }
+  });
+
+  it('lets app code assign req.user and read it back; nothing leaks between requests', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await request(`${url}/probe/assign`, { jar });
+      expect(res.json()).toEqual({ before: null, after: 'assigned-by-app' });
+    }
+  });
+});
