@@ -1,12 +1,16 @@
 /**
  * `npm run bench` (issue 6): what the guard costs, measured on the production build.
  *
- * 1. Starts the Wristband emulator in-process and the app (`node dist/main.js`, NODE_ENV unset) as a
- *    child process, both on free loopback ports.
+ * 1. Starts the Wristband emulator in-process and the app (the production build in `dist/`, set up as
+ *    `dist/main.js` does, via scripts/bench-app.ts; NODE_ENV unset) as a child process, both on free
+ *    loopback ports.
  * 2. Logs in once through the real flow and gets a bearer token from `/auth/token`.
  * 3. Warm-up, then ROUNDS rounds of autocannon on `/health` (unguarded), `/api/me` with the session
- *    cookie and `/api/me` with the bearer token, the order rotated each round. Prints req/s, p50, p99
- *    per route per round, the medians, and `session / unguarded`, `bearer / unguarded` from the medians.
+ *    cookie, `/api/me` with the bearer token and the reference route `/bench/floor` (a no-op guard,
+ *    `@CurrentUser()`, the session cookie, /api/me's body: see scripts/bench-app.ts), the order rotated
+ *    each round. Prints req/s, p50, p99 and the app's CPU µs per request per route per round, the
+ *    medians, `session / unguarded`, `bearer / unguarded` from the medians (the targets), the floor
+ *    ratio and the guard's own CPU cost per request above the floor (information).
  *    Any non-2xx answer, socket error or timeout fails the run (a failing route is not a fast one).
  * 4. Refresh figure: a second real session whose access token is already inside the 60 s expiry
  *    buffer, 50 concurrent `/api/me` → number of `refresh_token` calls Wristband received (must be 1).
@@ -69,11 +73,12 @@ const TARGET_RATIO = 0.95;
  */
 const MEMORY_GROWTH_LIMIT_MB = 16;
 
-type RouteName = 'unguarded' | 'session' | 'bearer';
+type RouteName = 'unguarded' | 'session' | 'bearer' | 'floor';
 const ROUTE_LABEL: Record<RouteName, string> = {
   unguarded: 'GET /health (unguarded)',
   session: 'GET /api/me (session cookie)',
   bearer: 'GET /api/me (bearer token)',
+  floor: 'GET /bench/floor (no-op guard)',
 };
 
 interface RunFigures {
@@ -85,6 +90,8 @@ interface RunFigures {
   p50: number;
   p99: number;
   requests: number;
+  /** CPU time of the app process (all its threads, GC included) per request, in µs. */
+  appCpuUs: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -125,7 +132,8 @@ function startApp(emulator: WristbandEmulator, port: number): AppProcess {
       'data:text/javascript,process.on("SIGUSR2",()=>process.exit(0))',
     );
   }
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
+  // scripts/bench-app.ts: dist/main.js's setup of the production build plus the reference route.
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'scripts/bench-app.ts')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -193,7 +201,14 @@ async function drive(
   return cannon({ url, headers, connections: CONNECTIONS, duration: seconds, pipelining: 1 });
 }
 
-function figures(route: RouteName, roundNo: number, r: autocannon.Result): RunFigures {
+/** User + system CPU time of a process so far, in µs (from /proc: Linux only, like the RSS figures). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+function figures(route: RouteName, roundNo: number, r: autocannon.Result, appCpu = 0): RunFigures {
   return {
     route,
     round: roundNo,
@@ -202,6 +217,7 @@ function figures(route: RouteName, roundNo: number, r: autocannon.Result): RunFi
     p50: r.latency.p50,
     p99: r.latency.p99,
     requests: r.requests.total,
+    appCpuUs: r.requests.total ? round2(appCpu / r.requests.total) : 0,
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
@@ -263,7 +279,12 @@ async function main(): Promise<number> {
       unguarded: { url: `${app.loopUrl}/health`, headers: {} },
       session: { url: `${app.loopUrl}/api/me`, headers: { cookie: cookieHeader } },
       bearer: { url: `${app.loopUrl}/api/me`, headers: { authorization: `Bearer ${accessToken}` } },
+      floor: { url: `${app.loopUrl}/bench/floor`, headers: { cookie: cookieHeader } },
     };
+    // The reference route answers exactly what /api/me answers.
+    const meBody = (await request(routes.session.url, { headers: routes.session.headers })).text;
+    const setFloor = await request(`${app.loopUrl}/bench/floor`, { method: 'PUT', body: JSON.parse(meBody) as Record<string, unknown> });
+    if (setFloor.status !== 200) throw new Error(`PUT /bench/floor answered ${setFloor.status}: ${setFloor.text}`);
     // Sanity: each route answers 200 with the expected body before anything is timed.
     const sanity: Record<string, unknown> = { sessionCookieChars: sessionCookie.length, bearerTokenChars: accessToken.length };
     for (const name of Object.keys(routes) as RouteName[]) {
@@ -272,11 +293,12 @@ async function main(): Promise<number> {
       if (name !== 'unguarded' && res.json<{ userId?: string }>().userId === undefined) {
         throw new Error(`${ROUTE_LABEL[name]} has no userId: ${res.text}`);
       }
+      if (name === 'floor' && res.text !== meBody) throw new Error(`/bench/floor body differs from /api/me: ${res.text}`);
       sanity[name] = { status: res.status, setCookieHeaders: res.headers['set-cookie']?.length ?? 0 };
     }
 
     // 3. Warm-up, then interleaved rounds ------------------------------------------------------------
-    const order: RouteName[] = ['unguarded', 'session', 'bearer'];
+    const order: RouteName[] = ['unguarded', 'session', 'bearer', 'floor'];
     log(`warm-up: ${WARMUP} s per route, ${CONNECTIONS} connections`);
     for (const name of order) {
       const r = await drive(routes[name].url, routes[name].headers, WARMUP);
@@ -284,17 +306,20 @@ async function main(): Promise<number> {
       if (failedRun(f)) problems.push(`warm-up ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
     }
 
-    log(`\nmeasure: ${ROUNDS} rounds × 3 routes × ${DURATION} s, ${CONNECTIONS} connections, order rotated per round`);
-    log(`${'round'.padEnd(6)}${'route'.padEnd(32)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('non2xx', 8)}${pad('errors', 8)}`);
+    log(`\nmeasure: ${ROUNDS} rounds × ${order.length} routes × ${DURATION} s, ${CONNECTIONS} connections, order rotated per round`);
+    log(`${'round'.padEnd(6)}${'route'.padEnd(32)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}${pad('non2xx', 8)}${pad('errors', 8)}`);
     const runs: RunFigures[] = [];
+    const appPid = app.child.pid!;
     for (let r = 1; r <= ROUNDS; r++) {
       const rotated = order.map((_, i) => order[(i + r - 1) % order.length]);
       for (const name of rotated) {
-        const f = figures(name, r, await drive(routes[name].url, routes[name].headers, DURATION));
+        const cpuBefore = cpuUs(appPid);
+        const result = await drive(routes[name].url, routes[name].headers, DURATION);
+        const f = figures(name, r, result, cpuUs(appPid) - cpuBefore);
         runs.push(f);
         if (failedRun(f)) problems.push(`round ${r} ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
         log(
-          `${String(r).padEnd(6)}${ROUTE_LABEL[name].padEnd(32)}${pad(f.reqPerSec, 8)}${pad(f.mean.toFixed(2), 9)}${pad(f.p50, 8)}${pad(f.p99, 8)}${pad(f.non2xx, 8)}${pad(f.errors + f.timeouts, 8)}${failedRun(f) ? '  FAILED' : ''}`,
+          `${String(r).padEnd(6)}${ROUTE_LABEL[name].padEnd(32)}${pad(f.reqPerSec, 8)}${pad(f.mean.toFixed(2), 9)}${pad(f.p50, 8)}${pad(f.p99, 8)}${pad(f.appCpuUs.toFixed(1), 8)}${pad(f.non2xx, 8)}${pad(f.errors + f.timeouts, 8)}${failedRun(f) ? '  FAILED' : ''}`,
         );
       }
     }
@@ -308,18 +333,31 @@ async function main(): Promise<number> {
             mean: median(mine.map((x) => x.mean)),
             p50: median(mine.map((x) => x.p50)),
             p99: median(mine.map((x) => x.p99)),
+            appCpuUs: median(mine.map((x) => x.appCpuUs)),
           },
         ];
       }),
-    ) as Record<RouteName, { reqPerSec: number; mean: number; p50: number; p99: number }>;
+    ) as Record<RouteName, { reqPerSec: number; mean: number; p50: number; p99: number; appCpuUs: number }>;
     const ratios = {
       session: round2(medians.session.reqPerSec / medians.unguarded.reqPerSec),
       bearer: round2(medians.bearer.reqPerSec / medians.unguarded.reqPerSec),
+      /** Not a target: what a guard that does nothing reaches with the same cookie and body. */
+      floor: round2(medians.floor.reqPerSec / medians.unguarded.reqPerSec),
+    };
+    /** App CPU per request above the reference route, from the medians: what the guard itself costs. */
+    const guardCpuUs = {
+      session: round2(medians.session.appCpuUs - medians.floor.appCpuUs),
+      bearer: round2(medians.bearer.appCpuUs - medians.floor.appCpuUs),
     };
     // Same-round ratios, for judging noise (the targets use the medians).
     const perRoundRatios = Array.from({ length: ROUNDS }, (_, i) => {
       const get = (n: RouteName) => runs.find((x) => x.round === i + 1 && x.route === n)!.reqPerSec;
-      return { round: i + 1, session: round2(get('session') / get('unguarded')), bearer: round2(get('bearer') / get('unguarded')) };
+      return {
+        round: i + 1,
+        session: round2(get('session') / get('unguarded')),
+        bearer: round2(get('bearer') / get('unguarded')),
+        floor: round2(get('floor') / get('unguarded')),
+      };
     });
 
     // 4. Refresh figure ------------------------------------------------------------------------------
@@ -389,15 +427,17 @@ async function main(): Promise<number> {
     const loadAfter = loadavg().map(round2);
 
     log('\nmedians over rounds');
-    log(`${'route'.padEnd(32)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}`);
+    log(`${'route'.padEnd(32)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}`);
     for (const name of order) {
       const m = medians[name];
-      log(`${ROUTE_LABEL[name].padEnd(32)}${pad(m.reqPerSec, 8)}${pad(m.mean.toFixed(2), 9)}${pad(m.p50, 8)}${pad(m.p99, 8)}`);
+      log(`${ROUTE_LABEL[name].padEnd(32)}${pad(m.reqPerSec, 8)}${pad(m.mean.toFixed(2), 9)}${pad(m.p50, 8)}${pad(m.p99, 8)}${pad(m.appCpuUs.toFixed(1), 8)}`);
     }
-    log(`\nper-round ratios (session, bearer): ${perRoundRatios.map((p) => `r${p.round} ${p.session.toFixed(2)}/${p.bearer.toFixed(2)}`).join(', ')}`);
+    log(`\nper-round ratios (session, bearer, floor): ${perRoundRatios.map((p) => `r${p.round} ${p.session.toFixed(2)}/${p.bearer.toFixed(2)}/${p.floor.toFixed(2)}`).join(', ')}`);
     log('\nsummary');
     log(`  session / unguarded   ${ratios.session.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.sessionRatio.met ? 'OK' : 'BELOW TARGET'}`);
     log(`  bearer  / unguarded   ${ratios.bearer.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.bearerRatio.met ? 'OK' : 'BELOW TARGET'}`);
+    log(`  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body; no guard can beat it)`);
+    log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`);
     log(`  refresh figure        ${refresh.tokenCalls}      (${REFRESH_CONCURRENCY} concurrent requests on an expired session → token calls; ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200) ${targets.refreshFigure.met && refresh.ok200 === REFRESH_CONCURRENCY ? 'OK' : 'FAILED'}`);
     log(`  stale cookie after    ${staleCookieAfterRefresh.status}, ${staleCookieAfterRefresh.extraTokenCalls} more token call(s)   (info: same pre-refresh cookie sent once the refresh is done)`);
     log(`  app RSS (MB)          ${memory.map((m) => `${m.phase} ${m.rssMb}`).join(', ')} (last batch: ${growthMb >= 0 ? '+' : ''}${growthMb}) ${memoryBounded ? 'OK' : 'GROWING'}`);
@@ -411,6 +451,7 @@ async function main(): Promise<number> {
       runs,
       medians,
       ratios,
+      guardCpuUs,
       perRoundRatios,
       refresh: { ...refresh, staleCookieAfterRefresh },
       memory: {

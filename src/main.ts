@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
+import { setUpHttpApp } from './app.setup.js';
 import { EnvValidationError, loadAppConfig } from './config/app.config.js';
 
 async function bootstrap(): Promise<void> {
@@ -21,9 +22,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     logger: ['error', 'warn', 'log'],
   });
-  app.set('trust proxy', process.env.TRUST_PROXY === 'true');
-  app.disable('x-powered-by');
-  app.enableShutdownHooks();
+  setUpHttpApp(app);
   await app.listen(port, process.env.HOST ?? '127.0.0.1');
   new Logger('Bootstrap').log(`Listening on http://localhost:${port}`);
 }
