@@ -12,9 +12,12 @@ import 'reflect-metadata';
 import { Body, Controller, Get, Injectable, Module, Put, UseGuards, type CanActivate } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from '../dist/app.module.js';
-import { setUpHttpApp } from '../dist/app.setup.js';
-import { CurrentUser, Public } from '../dist/wristband/index.js';
+
+// The production build, loaded at run time (typed by its sources: `dist/` does not exist before a build).
+const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
+const { AppModule } = (await import(dist('app.module.js'))) as typeof import('../src/app.module.js');
+const { setUpHttpApp } = (await import(dist('app.setup.js'))) as typeof import('../src/app.setup.js');
+const { CurrentUser, Public } = (await import(dist('wristband/index.js'))) as typeof import('../src/wristband/index.js');
 
 @Injectable()
 class PassThroughGuard implements CanActivate {
