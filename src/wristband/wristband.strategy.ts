@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { Passport, type PassportStatic } from 'passport';
 import { createHash, randomBytes } from 'node:crypto';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
 import { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
@@ -63,6 +64,15 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
       scope: options.scopes,
       skipUserProfile: true,
     });
+  }
+
+  /**
+   * A Passport of its own: `PassportStrategy` registers the strategy by name in the instance returned
+   * here, and a process-wide registration would let the last Nest app created answer for every app
+   * (see `wristband-login.guard.ts`, which runs this very instance).
+   */
+  getPassportInstance(): PassportStatic {
+    return new Passport() as PassportStatic;
   }
 
   /** Runs the leg the guard asked for: `login` redirects to Wristband, `callback` completes the login. */

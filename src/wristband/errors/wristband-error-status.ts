@@ -21,6 +21,7 @@ export const WRISTBAND_ERROR_STATUS: Record<WristbandErrorCode, number> = {
   session_invalid: 401,
   session_expired: 401,
   session_store_unavailable: 503,
+  session_too_large: 500,
   invalid_token: 401,
   csrf_failed: 403,
   insufficient_role: 403,

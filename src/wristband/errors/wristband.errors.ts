@@ -22,6 +22,7 @@ export type WristbandErrorCode =
   | 'session_invalid'
   | 'session_expired'
   | 'session_store_unavailable'
+  | 'session_too_large'
   | 'invalid_token'
   | 'csrf_failed'
   | 'insufficient_role'
@@ -118,3 +119,21 @@ export class SessionStoreUnavailableError extends WristbandError {
     super('session_store_unavailable', message, options);
   }
 }
+
+/**
+ * The sealed session does not fit in one cookie (browsers drop cookies over 4096 bytes, which would
+ * silently log the user out on the next request). Use the Redis session store for large sessions.
+ */
+export class SessionTooLargeError extends WristbandError {
+  override name = 'SessionTooLargeError';
+
+  constructor(readonly cookieBytes: number) {
+    super(
+      'session_too_large',
+      `The session needs a ${cookieBytes}-byte cookie, over the ${MAX_COOKIE_BYTES} bytes browsers keep; configure the Redis session store (redisUrl / REDIS_URL)`,
+    );
+  }
+}
+
+/** Name + "=" + value: the most a browser is guaranteed to store for one cookie (RFC 6265 §6.1). */
+export const MAX_COOKIE_BYTES = 4096;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
@@ -13,6 +13,7 @@ import {
   type RawResponse,
 } from '../http/http-exchange.js';
 import { SESSION_STORE, type SessionStore } from './session-store.interface.js';
+import { MAX_COOKIE_BYTES, SessionTooLargeError } from '../errors/wristband.errors.js';
 
 export type SessionLookup =
   | { status: 'ok'; session: WristbandSession }
@@ -29,6 +30,7 @@ export type NewSession = Omit<WristbandSession, 'id' | 'csrfToken' | 'createdAt'
 export class SessionService {
   readonly cookieName: string;
   private readonly csrfCookieName = CSRF_COOKIE_NAME;
+  private readonly logger = new Logger('Wristband');
 
   constructor(
     @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
@@ -94,6 +96,13 @@ export class SessionService {
     const touched = { ...session, lastSeenAt: now };
     const ttl = this.remainingSeconds(touched, now);
     const value = await this.store.write(touched, ttl);
+    // Sealed values are ASCII, so characters are bytes. Refuse rather than send a cookie the browser drops.
+    const cookieBytes = this.cookieName.length + 1 + value.length;
+    if (cookieBytes > MAX_COOKIE_BYTES) {
+      const error = new SessionTooLargeError(cookieBytes);
+      this.logger.error(`${error.message} (tenant ${session.tenantId}, user ${session.userId}, ${session.roles.length} roles)`);
+      throw error;
+    }
     const secure = this.options.secureCookies;
     setCookie(res, this.cookieName, value, { secure, httpOnly: true, sameSite: 'lax', maxAgeSeconds: ttl });
     // Readable by front-end code on purpose: it echoes the value in `x-csrf-token`.
