@@ -24,7 +24,8 @@
  *
  * Knobs (env): BENCH_ROUNDS (5, at least 3), BENCH_DURATION (3 s per route per round), BENCH_WARMUP
  * (2 s per route), BENCH_CONNECTIONS (10), BENCH_MEMORY_BATCHES (3), BENCH_MEMORY_REQUESTS (100000 per
- * batch), BENCH_CPU_PROF=1 (writes a V8 CPU profile of the app to bench-results/prof/).
+ * batch), BENCH_CPU_PROF=1 (writes V8 CPU profiles of the app to bench-results/prof/: the `.0.` file is the
+ * main thread, the other one the TypeScript loader thread of scripts/bench-app.ts).
  *
  * The machine's load average is printed before and after: on a shared machine other processes take
  * CPU from the app and from autocannon, which is why routes are interleaved and medians are used.
