@@ -24,8 +24,11 @@ describe('sessions too large for a cookie', () => {
   });
 
   it('cookie store: the callback answers a clear error instead of a cookie the browser would drop', async () => {
+    stack.emulator.resetCalls();
     const { callback } = await login(stack, stack.app);
     expect(callback.status).toBe(500);
+    // The tokens of the refused login are not left valid at Wristband.
+    expect(stack.emulator.calls('revoke')).toBe(1);
     expect(callback.json()).toMatchObject({ statusCode: 500, reason: 'session_too_large' });
     expect(callback.json<{ message: string }>().message).toMatch(/Redis session store/);
     const setCookies = callback.headers['set-cookie'] ?? [];

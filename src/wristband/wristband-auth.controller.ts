@@ -49,7 +49,13 @@ export class WristbandAuthController {
     // A login always starts a new session; an older one (maybe another user's) is ended first.
     const previous = await this.sessions.load(req).catch(() => undefined);
     if (previous?.status === 'ok') await this.sessions.destroy(res, previous.session).catch(() => undefined);
-    await this.sessions.create(res, result.session);
+    try {
+      await this.sessions.create(res, result.session);
+    } catch (err) {
+      // No session will hold these tokens (store down, session too large): do not leave them valid.
+      if (result.session.refreshToken) await this.api.revoke(result.session.refreshToken).catch(() => undefined);
+      throw err;
+    }
     redirect(res, result.returnUrl ?? this.options.defaultReturnPath);
   }
 
