@@ -1,16 +1,14 @@
-import { Controller, Get, Module, Param, UseGuards, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Controller, Get, Param, UseGuards, type INestApplication } from '@nestjs/common';
 import {
   CurrentTenant,
   Public,
   Roles,
   TenantScoped,
   WristbandGuard,
-  WristbandModule,
   type CurrentTenantInfo,
 } from '../src/wristband/index.js';
 import { request, type CookieJar } from './support/http-client.js';
-import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, login, startStack, type TestStack } from './support/test-stack.js';
+import { login, startModuleApp, startStack, type TestStack } from './support/test-stack.js';
 
 describe('authorization in the example app: roles and tenant isolation', () => {
   let stack: TestStack;
@@ -162,27 +160,8 @@ describe('default-deny with globalGuard, header/query/param scoping, role modes'
   beforeAll(async () => {
     stack = await startStack({ reservePorts: 1 });
     const port = stack.reservedPorts[0];
-    url = `http://localhost:${port}`;
-    @Module({
-      imports: [
-        WristbandModule.forRoot({
-          applicationVanityDomain: stack.emulator.vanityDomain,
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          callbackUrl: `${url}/auth/callback`,
-          loginUrl: `${url}/auth/login`,
-          isApplicationCustomDomainActive: true,
-          dangerouslyAllowHttp: true,
-          sessionSecrets: [SESSION_SECRET],
-          globalGuard: true,
-        }),
-      ],
-      controllers: [ScopedController],
-    })
-    class GlobalGuardApp {}
-    app = await NestFactory.create(GlobalGuardApp, { logger: false, abortOnError: false });
-    await app.listen(port, '127.0.0.1');
-    const testApp = { url, port, app, close: () => app.close() };
+    const testApp = await startModuleApp(stack, port, { controllers: [ScopedController], wristband: { globalGuard: true } });
+    ({ url, app } = testApp);
     ({ jar: alice } = await login(stack, testApp, { username: 'alice@acme.test' }));
     ({ jar: bob } = await login(stack, testApp, { username: 'bob@acme.test' }));
   });

@@ -1,8 +1,7 @@
-import { Controller, Get, Module, Req, UseGuards, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { CurrentUser, Public, WristbandGuard, WristbandModule, type WristbandUser } from '../src/wristband/index.js';
+import { Controller, Get, Req, UseGuards, type INestApplication } from '@nestjs/common';
+import { CurrentUser, Public, WristbandGuard, type WristbandUser } from '../src/wristband/index.js';
 import { request, type CookieJar } from './support/http-client.js';
-import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, login, startStack, type TestStack } from './support/test-stack.js';
+import { login, startModuleApp, startStack, type TestStack } from './support/test-stack.js';
 
 type Req = Record<string, unknown> & { user?: Partial<WristbandUser> };
 
@@ -42,26 +41,9 @@ describe('request.user on an Express app', () => {
   beforeAll(async () => {
     stack = await startStack({ reservePorts: 1 });
     const port = stack.reservedPorts[0];
-    url = `http://localhost:${port}`;
-    @Module({
-      imports: [
-        WristbandModule.forRoot({
-          applicationVanityDomain: stack.emulator.vanityDomain,
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          callbackUrl: `${url}/auth/callback`,
-          loginUrl: `${url}/auth/login`,
-          isApplicationCustomDomainActive: true,
-          dangerouslyAllowHttp: true,
-          sessionSecrets: [SESSION_SECRET],
-        }),
-      ],
-      controllers: [ProbeController],
-    })
-    class ProbeApp {}
-    app = await NestFactory.create(ProbeApp, { logger: false, abortOnError: false });
-    await app.listen(port, '127.0.0.1');
-    ({ jar } = await login(stack, { url, port, app, close: () => app.close() }));
+    const testApp = await startModuleApp(stack, port, { controllers: [ProbeController] });
+    ({ url, app } = testApp);
+    ({ jar } = await login(stack, testApp));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import { Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { freePort } from './free-port.js';
 import { AppModule, type AppModuleOptions } from '../../src/app.module.js';
+import { WristbandModule, type WristbandModuleOptions } from '../../src/wristband/index.js';
 import { startEmulator, type EmulatorOptions, type WristbandEmulator } from '../emulator/index.js';
 import { CookieJar, request, type HttpResponse } from './http-client.js';
 
@@ -60,6 +61,38 @@ export async function startTestApp(port: number, options: AppModuleOptions): Pro
   const app = await NestFactory.create(AppModule.forRoot(options), { logger: false, abortOnError: false });
   await app.listen(port, '127.0.0.1');
   return { app, port, url: `http://localhost:${port}`, close: () => app.close() };
+}
+
+/**
+ * An app a test builds itself: `WristbandModule` wired to the stack's emulator plus the test's own
+ * controllers, on a port reserved with `reservePorts`.
+ */
+export async function startModuleApp(
+  stack: Pick<TestStack, 'emulator'>,
+  port: number,
+  options: { controllers: Type[]; wristband?: Partial<WristbandModuleOptions> },
+): Promise<TestApp> {
+  const url = `http://localhost:${port}`;
+  @Module({
+    imports: [
+      WristbandModule.forRoot({
+        applicationVanityDomain: stack.emulator.vanityDomain,
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        callbackUrl: `${url}/auth/callback`,
+        loginUrl: `${url}/auth/login`,
+        isApplicationCustomDomainActive: true,
+        dangerouslyAllowHttp: true,
+        sessionSecrets: [SESSION_SECRET],
+        ...options.wristband,
+      }),
+    ],
+    controllers: options.controllers,
+  })
+  class TestModuleApp {}
+  const app = await NestFactory.create(TestModuleApp, { logger: false, abortOnError: false });
+  await app.listen(port, '127.0.0.1');
+  return { url, port, app, close: () => app.close() };
 }
 
 /** An emulator plus `instances` app instances wired to it, each on its own loopback port. */

@@ -103,7 +103,7 @@ export class WristbandGuard implements CanActivate {
     // The first strategy whose credentials the request carries decides; a bad credential is never
     // masked by trying the next one.
     for (const strategy of strategies) {
-      if (strategy === 'session' && this.sessions.hasSessionCookie(req)) {
+      if (strategy === 'session' && this.sessions.cookieValue(req) !== undefined) {
         return this.authenticateSession(req, res);
       }
       if (strategy === 'bearer') {

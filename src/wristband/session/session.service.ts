@@ -39,10 +39,6 @@ export class SessionService {
     this.cookieName = cookieName(options.session.cookieName, options.secureCookies);
   }
 
-  hasSessionCookie(req: RawRequest): boolean {
-    return readCookie(req, this.cookieName) !== undefined;
-  }
-
   /** The raw session cookie value, if the request carries one. */
   cookieValue(req: RawRequest): string | undefined {
     return readCookie(req, this.cookieName);
