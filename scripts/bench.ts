@@ -38,6 +38,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
+import { CookieSessionStore } from '../src/wristband/session/cookie-session.store.js';
 import type { WristbandSession } from '../src/wristband/interfaces/wristband-session.interface.js';
 import { startEmulator, type WristbandEmulator } from '../test/emulator/index.js';
 import { CookieJar, request } from '../test/support/http-client.js';
@@ -397,8 +398,8 @@ async function main(): Promise<number> {
 
     // 5. Memory --------------------------------------------------------------------------------------
     // Real template session: open the real login's cookie with the app's own secret.
-    const sealer = new CookieSealer([SESSION_SECRET]);
-    const template = sealer.unseal<WristbandSession>('session', sessionCookie);
+    const cookieStore = new CookieSessionStore(new CookieSealer([SESSION_SECRET]));
+    const template = cookieStore.readSync(sessionCookie);
     if (!template) throw new Error('could not open the session cookie with SESSION_SECRET');
     const pid = app.child.pid!;
     const memory: { phase: string; rssMb: number; requests?: number; sessions?: number; bearerTokens?: number; reqPerSec?: number }[] = [];
@@ -406,7 +407,7 @@ async function main(): Promise<number> {
     memory.push({ phase: 'before', rssMb: rssMb(pid) });
     log(`\nmemory: ${MEMORY_BATCHES} batches × ${MEMORY_REQUESTS} requests, each over 10k new cookie sessions + 10k new bearer tokens`);
     for (let batch = 1; batch <= MEMORY_BATCHES; batch++) {
-      const b = await memoryBatch(emulator, sealer, template, `${app.loopUrl}/api/me`, batch);
+      const b = await memoryBatch(emulator, cookieStore, template, `${app.loopUrl}/api/me`, batch);
       if (failedRun(b)) problems.push(`memory batch ${batch}: ${b.non2xx} non-2xx, ${b.errors} errors, ${b.timeouts} timeouts`);
       await sleep(500);
       memory.push({ phase: `after batch ${batch}`, rssMb: rssMb(pid), requests: b.requests, sessions: b.sessions, bearerTokens: b.bearerTokens, reqPerSec: b.reqPerSec });
@@ -498,7 +499,7 @@ async function main(): Promise<number> {
  */
 async function memoryBatch(
   emulator: WristbandEmulator,
-  sealer: CookieSealer,
+  cookieStore: CookieSessionStore,
   template: WristbandSession,
   url: string,
   batch: number,
@@ -509,7 +510,7 @@ async function memoryBatch(
   for (let i = 0; i < N; i++) {
     const userId = `bench-b${batch}-user-${i}`;
     const session: WristbandSession = { ...template, id: randomBytes(24).toString('base64url'), userId, lastSeenAt: Date.now() };
-    cookies.push(`${SESSION_COOKIE}=${sealer.seal('session', session)}`);
+    cookies.push(`${SESSION_COOKIE}=${await cookieStore.write(session)}`);
     bearers.push(`Bearer ${await emulator.mintAccessToken({ claims: { sub: userId } })}`);
   }
   let n = 0;

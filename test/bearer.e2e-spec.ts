@@ -77,6 +77,17 @@ describe('bearer tokens on the same guard', () => {
     expect(res.json()).toMatchObject({ reason: 'session_required' });
   });
 
+  it('reads the scheme case-insensitively with any number of spaces; "Bearer" alone or glued to the token is refused', async () => {
+    const token = await stack.emulator.mintAccessToken();
+    const as = (authorization: string) => request(`${stack.app.url}/api/me`, { headers: { authorization } });
+    expect((await as(`bearer   ${token}`)).status).toBe(200);
+    expect((await as(`BEARER ${token}`)).status).toBe(200);
+    const empty = await as('Bearer');
+    expect(empty.status).toBe(401);
+    expect(empty.json()).toMatchObject({ reason: 'invalid_token' });
+    expect((await as(`Bearer${token}`)).json()).toMatchObject({ reason: 'session_required' });
+  });
+
   it('per-route strategies: /auth/token accepts sessions only, so a bearer token gets 401', async () => {
     const res = await request(`${stack.app.url}/auth/token`, { headers: { authorization: `Bearer ${await stack.emulator.mintAccessToken()}` } });
     expect(res.status).toBe(401);

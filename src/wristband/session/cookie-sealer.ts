@@ -16,7 +16,7 @@ interface SealKey {
 }
 
 /**
- * Authenticated encryption (AES-256-GCM) of small JSON values for cookies.
+ * Authenticated encryption (AES-256-GCM) of small values (JSON or bytes) for cookies.
  * Keys come from the secrets through HKDF-SHA256, derived once at construction. The first secret
  * seals; every secret opens, so secrets rotate without logging anyone out.
  * Layout (base64url): version(1) | key id(4) | iv(12) | tag(16) | ciphertext.
@@ -39,15 +39,31 @@ export class CookieSealer {
   }
 
   seal(purpose: SealPurpose, value: unknown): string {
-    const { id, key } = this.keysFor(purpose)[0];
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return Buffer.concat([Buffer.of(VERSION), id, iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
+    return this.sealBytes(purpose, Buffer.from(JSON.stringify(value), 'utf8'));
   }
 
   /** The sealed value, or `undefined` when it is malformed, tampered with or sealed by an unknown secret. */
   unseal<T>(purpose: SealPurpose, sealed: string): T | undefined {
+    const plain = this.unsealBytes(purpose, sealed);
+    if (!plain) return undefined;
+    try {
+      return JSON.parse(plain.toString('utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Seals bytes as they are (for values with their own compact encoding, like the session cookie). */
+  sealBytes(purpose: SealPurpose, plain: Buffer): string {
+    const { id, key } = this.keysFor(purpose)[0];
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([Buffer.of(VERSION), id, iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
+  }
+
+  /** The bytes sealed by `sealBytes` (or `seal`), or `undefined` as for `unseal`. */
+  unsealBytes(purpose: SealPurpose, sealed: string): Buffer | undefined {
     if (sealed.length > 16_384) return undefined;
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length <= HEADER_BYTES || raw[0] !== VERSION) return undefined;
@@ -59,8 +75,7 @@ export class CookieSealer {
       const tag = raw.subarray(1 + KEY_ID_BYTES + IV_BYTES, HEADER_BYTES);
       const decipher = createDecipheriv('aes-256-gcm', entry.key, iv, { authTagLength: TAG_BYTES });
       decipher.setAuthTag(tag);
-      const plain = Buffer.concat([decipher.update(raw.subarray(HEADER_BYTES)), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as T;
+      return Buffer.concat([decipher.update(raw.subarray(HEADER_BYTES)), decipher.final()]);
     } catch {
       return undefined;
     }

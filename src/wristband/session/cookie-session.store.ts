@@ -2,14 +2,16 @@ import { LRUCache } from 'lru-cache';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { CookieSealer } from './cookie-sealer.js';
 import type { SessionStore } from './session-store.interface.js';
+import { decodeSessionCookie, encodeSessionCookie } from './session-cookie.codec.js';
 
-/**
- * The zero-dependency default: the whole session sealed into the cookie. Works on any number of
- * instances with no server. Opened cookies are cached (bounded) because the same cookie arrives on
- * every request of a page; the cache holds only values that were authenticated when first opened.
- */
 const CACHE_KEY_LENGTH = 44;
 
+/**
+ * The zero-dependency default: the whole session sealed into the cookie, compactly encoded (see
+ * session-cookie.codec.ts). Works on any number of instances with no server. Opened cookies are
+ * cached (bounded) because the same cookie arrives on every request of a page; the cache holds only
+ * values that were authenticated when first opened.
+ */
 export class CookieSessionStore implements SessionStore {
   readonly cookieCarriesData = true;
   /**
@@ -35,14 +37,15 @@ export class CookieSessionStore implements SessionStore {
     const key = cookieValue.slice(0, CACHE_KEY_LENGTH);
     const hit = this.opened.get(key);
     if (hit && hit.value === cookieValue) return hit.session;
-    const session = this.sealer.unseal<WristbandSession>('session', cookieValue);
+    const plain = this.sealer.unsealBytes('session', cookieValue);
+    const session = plain && decodeSessionCookie(plain);
     if (!session || !isSessionShape(session)) return undefined;
     this.opened.set(key, { value: cookieValue, session: Object.freeze(session) });
     return session;
   }
 
   write(session: WristbandSession): Promise<string> {
-    return Promise.resolve(this.sealer.seal('session', session));
+    return Promise.resolve(this.sealer.sealBytes('session', encodeSessionCookie(session)));
   }
 
   destroy(): Promise<void> {
