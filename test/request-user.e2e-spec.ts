@@ -22,6 +22,12 @@ class ProbeController {
     };
   }
 
+  @Get('claims')
+  @UseGuards(WristbandGuard)
+  claims(@CurrentUser('claims') claims: Record<string, unknown>) {
+    return claims;
+  }
+
   /** Code that assigns `req.user` itself (passport's `logIn` does) reads back what it assigned. */
   @Public()
   @Get('assign')
@@ -65,6 +71,16 @@ describe('request.user on an Express app', () => {
         keysMentionSession: false,
       });
     }
+  });
+
+  it('gives session users the userinfo claims that have a value, and none sent as null', async () => {
+    const res = await request(`${url}/probe/claims`, { jar });
+    expect(res.status).toBe(200);
+    const claims = res.json<Record<string, unknown>>();
+    // The emulator's userinfo, like Wristband's, sends unset profile claims (middle_name, picture…) as null.
+    expect(claims).toMatchObject({ name: 'Alice Anderson', email: 'alice@acme.test', tnt_name: 'acme', custom_claims: { plan: 'enterprise' } });
+    expect(claims).not.toHaveProperty('middle_name');
+    expect(Object.values(claims)).not.toContain(null);
   });
 
   it('shows the bearer token user the same way', async () => {

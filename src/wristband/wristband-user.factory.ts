@@ -10,6 +10,16 @@ export function rolesFromClaims(claims: Record<string, unknown>): string[] {
     .filter((name): name is string => typeof name === 'string' && name.length > 0);
 }
 
+/**
+ * Userinfo without the claims that have no value: OpenID Connect says a claim without a value SHOULD be
+ * omitted rather than sent as `null`, and every byte of a session is carried in its cookie.
+ */
+export function withoutNullClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(claims)) if (value !== null) kept[name] = value;
+  return kept;
+}
+
 export function userFromSession(session: WristbandSession): WristbandUser {
   return {
     userId: session.userId,

@@ -18,7 +18,7 @@ import { LoginStateStore, type LoginState } from './session/login-state.store.js
 import type { NewSession } from './session/session.service.js';
 import { WristbandApiClient, type TokenResponse } from './wristband-api.client.js';
 import { isSafeRelativePath } from './wristband-options.validator.js';
-import { rolesFromClaims } from './wristband-user.factory.js';
+import { rolesFromClaims, withoutNullClaims } from './wristband-user.factory.js';
 import {
   allowedTenantCustomDomain,
   applicationLoginPageUrl,
@@ -109,7 +109,7 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
         identityProviderName: typeof userinfo.idp_name === 'string' ? userinfo.idp_name : 'wristband',
         email: typeof userinfo.email === 'string' ? userinfo.email : undefined,
         roles: rolesFromClaims(userinfo),
-        claims: userinfo,
+        claims: withoutNullClaims(userinfo),
         accessToken,
         accessTokenExpiresAt: Date.now() + params.expires_in * 1000,
         refreshToken,

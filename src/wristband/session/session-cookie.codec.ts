@@ -7,7 +7,6 @@ import { rolesFromClaims } from '../wristband-user.factory.js';
  * 4096-byte cookie limit. Compared with the session as JSON, it:
  * - leaves out what the userinfo claims already say (user and tenant ids and names, identity
  *   provider, email, roles) and restores it on read; a value that differs from its claim is kept;
- * - drops claims whose value is `null` (OpenID Connect: a claim without a value SHOULD be omitted);
  * - stores a JWT access token as its raw bytes instead of base64url text (a quarter smaller);
  * - lists fields by position instead of by name.
  *
@@ -50,7 +49,7 @@ type Fields = [
 ];
 
 export function encodeSessionCookie(session: WristbandSession): Buffer {
-  const claims = withoutNullClaims(session.claims);
+  const claims = session.claims;
   const kept: Kept = {};
   for (const field of DERIVED_FIELDS) {
     const value = session[field];
@@ -108,12 +107,6 @@ export function decodeSessionCookie(plain: Buffer): WristbandSession | undefined
   } catch {
     return undefined;
   }
-}
-
-function withoutNullClaims(claims: Claims): Claims {
-  const kept: Claims = {};
-  for (const [name, value] of Object.entries(claims)) if (value !== null) kept[name] = value;
-  return kept;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
