@@ -28,6 +28,30 @@ class ProbeController {
     return claims;
   }
 
+  /** App code that tries to change the user: its own fields are per request, roles and claims read-only. */
+  @Get('mutate')
+  @UseGuards(WristbandGuard)
+  mutate(@CurrentUser() user: WristbandUser & { note?: string }) {
+    const noteBefore = user.note ?? null;
+    user.note = 'set by this request';
+    const attempt = (change: () => void) => {
+      try {
+        change();
+        return 'changed';
+      } catch {
+        return 'refused';
+      }
+    };
+    return {
+      noteBefore,
+      roles: [...user.roles],
+      pushRole: attempt(() => user.roles.push('app:invotastic:owner')),
+      setClaim: attempt(() => {
+        user.claims.email = 'mallory@evil.test';
+      }),
+    };
+  }
+
   /** Code that assigns `req.user` itself (passport's `logIn` does) reads back what it assigned. */
   @Public()
   @Get('assign')
@@ -81,6 +105,19 @@ describe('request.user on an Express app', () => {
     expect(claims).toMatchObject({ name: 'Alice Anderson', email: 'alice@acme.test', tnt_name: 'acme', custom_claims: { plan: 'enterprise' } });
     expect(claims).not.toHaveProperty('middle_name');
     expect(Object.values(claims)).not.toContain(null);
+  });
+
+  it('keeps one request from changing the user that later requests with the same credential see', async () => {
+    const token = await stack.emulator.mintAccessToken({ claims: { roles: [{ id: 'r1', name: 'app:invotastic:viewer' }] } });
+    for (const credential of [{ jar }, { headers: { authorization: `Bearer ${token}` } }]) {
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push((await request(`${url}/probe/mutate`, credential)).json<Record<string, unknown>>());
+      for (const answer of answers) {
+        expect(answer).toMatchObject({ noteBefore: null, pushRole: 'refused', setClaim: 'refused' });
+        expect(answer.roles).toEqual(answers[0].roles);
+        expect(answer.roles).not.toContain('app:invotastic:owner');
+      }
+    }
   });
 
   it('shows the bearer token user the same way', async () => {

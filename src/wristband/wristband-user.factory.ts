@@ -33,3 +33,16 @@ export function userFromSession(session: WristbandSession): WristbandUser {
     claims: session.claims,
   };
 }
+
+/**
+ * Freezes a value and everything inside it. Cached sessions and bearer users are shared by every request
+ * that presents the same credential: code that changed `user.roles` in one request would otherwise change
+ * it for the next ones.
+ */
+export function readOnly<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) readOnly(inner);
+  }
+  return value;
+}

@@ -1,5 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { IncomingHttpHeaders } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import {
   AuthenticationRequiredError,
@@ -72,9 +73,10 @@ export class WristbandGuard implements CanActivate {
 
   private knownUser(req: RawRequest, strategies: AuthStrategyName[]): WristbandUser | undefined {
     // Same precedence as `authenticate`: the first strategy whose credentials the request carries.
+    const headers = req.headers; // a getter on IncomingMessage: read once
     for (const strategy of strategies) {
       if (strategy === 'session') {
-        const cookie = this.sessions.cookieValue(req);
+        const cookie = this.sessions.cookieValue(headers);
         if (cookie === undefined) continue;
         if (!SAFE_METHODS.has(req.method ?? 'GET')) return undefined;
         const now = Date.now();
@@ -85,7 +87,7 @@ export class WristbandGuard implements CanActivate {
         return user;
       }
       if (strategy === 'bearer') {
-        const token = bearerToken(req);
+        const token = bearerToken(headers);
         if (token === undefined) continue;
         const user = this.bearer.cached(token);
         if (user) this.requestUser.bind(req, { user });
@@ -102,12 +104,13 @@ export class WristbandGuard implements CanActivate {
   ): Promise<WristbandUser> {
     // The first strategy whose credentials the request carries decides; a bad credential is never
     // masked by trying the next one.
+    const headers = req.headers;
     for (const strategy of strategies) {
-      if (strategy === 'session' && this.sessions.cookieValue(req) !== undefined) {
+      if (strategy === 'session' && this.sessions.cookieValue(headers) !== undefined) {
         return this.authenticateSession(req, res);
       }
       if (strategy === 'bearer') {
-        const token = bearerToken(req);
+        const token = bearerToken(headers);
         if (token !== undefined) {
           const user = await this.bearer.verify(token);
           this.requestUser.bind(req, { user });
@@ -150,8 +153,8 @@ export class WristbandGuard implements CanActivate {
 /** Only the scheme is matched by a regex: running one over the whole 1 KB token costs ≈0.35 µs a request. */
 const BEARER_SCHEME = /^Bearer(?: +|$)/i;
 
-function bearerToken(req: RawRequest): string | undefined {
-  const header = req.headers.authorization;
+function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization;
   if (header === undefined) return undefined;
   const value = header.trim();
   const scheme = BEARER_SCHEME.exec(value);

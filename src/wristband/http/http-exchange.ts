@@ -31,7 +31,11 @@ export function readCookies(req: RawRequest): Record<string, string | undefined>
  * first pair of that name wins, whitespace around name and value is ignored, quotes are kept.
  */
 export function readCookie(req: RawRequest, name: string): string | undefined {
-  const header = req.headers.cookie;
+  return cookieFromHeader(req.headers.cookie, name);
+}
+
+/** `readCookie` on a `Cookie` header already in hand (`req.headers` is a getter: read it once). */
+export function cookieFromHeader(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   const length = header.length;
   let start = 0;

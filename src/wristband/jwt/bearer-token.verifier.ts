@@ -5,7 +5,7 @@ import { InjectWristbandOptions } from '../decorators/inject-wristband-options.d
 import { AuthenticationRequiredError, WristbandUnavailableError } from '../errors/wristband.errors.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { rolesFromClaims } from '../wristband-user.factory.js';
+import { readOnly, rolesFromClaims } from '../wristband-user.factory.js';
 import { WristbandJwks } from './wristband-jwks.js';
 
 const MAX_TOKEN_LENGTH = 8192;
@@ -27,10 +27,13 @@ export class BearerTokenVerifier {
     this.cache = new LRUCache({ max: options.bearer.cacheMaxEntries, ttlAutopurge: false });
   }
 
-  /** The user of a token verified before and not yet expired, without any await (the guard's fast path). */
+  /**
+   * The user of a token verified before and not yet expired, without any await (the guard's fast path).
+   * Each request gets its own user object; the roles and claims inside are shared and read-only.
+   */
   cached(token: string): WristbandUser | undefined {
     const hit = this.cache.get(token.slice(-43));
-    return hit && hit.token === token ? hit.user : undefined;
+    return hit && hit.token === token ? { ...hit.user } : undefined;
   }
 
   async verify(token: string): Promise<WristbandUser> {
@@ -77,8 +80,8 @@ export class BearerTokenVerifier {
       claims: payload,
     };
     const ttl = payload.exp! * 1000 - Date.now();
-    if (ttl > 0) this.cache.set(key, { token, user }, { ttl });
-    return user;
+    if (ttl > 0) this.cache.set(key, { token, user: readOnly(user) }, { ttl });
+    return { ...user };
   }
 }
 

@@ -3,6 +3,7 @@ import type { WristbandSession } from '../interfaces/wristband-session.interface
 import type { CookieSealer } from './cookie-sealer.js';
 import type { SessionStore } from './session-store.interface.js';
 import { decodeSessionCookie, encodeSessionCookie } from './session-cookie.codec.js';
+import { readOnly } from '../wristband-user.factory.js';
 
 const CACHE_KEY_LENGTH = 44;
 
@@ -40,7 +41,7 @@ export class CookieSessionStore implements SessionStore {
     const plain = this.sealer.unsealBytes('session', cookieValue);
     const session = plain && decodeSessionCookie(plain);
     if (!session || !isSessionShape(session)) return undefined;
-    this.opened.set(key, { value: cookieValue, session: Object.freeze(session) });
+    this.opened.set(key, { value: cookieValue, session: readOnly(session) });
     return session;
   }
 

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import { CSRF_COOKIE_NAME } from '../wristband.constants.js';
 import {
   clearCookie,
+  cookieFromHeader,
   cookieName,
   readCookie,
   setCookie,
@@ -39,9 +41,9 @@ export class SessionService {
     this.cookieName = cookieName(options.session.cookieName, options.secureCookies);
   }
 
-  /** The raw session cookie value, if the request carries one. */
-  cookieValue(req: RawRequest): string | undefined {
-    return readCookie(req, this.cookieName);
+  /** The raw session cookie value, if the request's headers carry one. */
+  cookieValue(headers: IncomingHttpHeaders): string | undefined {
+    return cookieFromHeader(headers.cookie, this.cookieName);
   }
 
   async load(req: RawRequest, now = Date.now()): Promise<SessionLookup> {

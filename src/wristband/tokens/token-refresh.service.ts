@@ -10,6 +10,7 @@ import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.in
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import { IdTokenVerifier } from '../jwt/id-token.verifier.js';
 import { WristbandApiClient } from '../wristband-api.client.js';
+import { readOnly } from '../wristband-user.factory.js';
 import { REFRESH_COORDINATOR, type RefreshCoordinator } from './refresh-coordinator.interface.js';
 
 export interface FreshSession {
@@ -77,7 +78,8 @@ export class TokenRefreshService {
     const refresh = this.coordinator
       .coordinate(session, (latest) => this.refresh(latest), (candidate) => !this.needsRefresh(candidate))
       .then((fresh) => {
-        this.recentlyRefreshed.set(stale.id, fresh);
+        // Shared by every request that waited on this refresh.
+        this.recentlyRefreshed.set(stale.id, readOnly(fresh));
         return fresh;
       })
       .finally(() => this.inFlight.delete(stale.id));
