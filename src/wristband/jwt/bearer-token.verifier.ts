@@ -5,7 +5,7 @@ import { InjectWristbandOptions } from '../decorators/inject-wristband-options.d
 import { AuthenticationRequiredError, WristbandUnavailableError } from '../errors/wristband.errors.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { readOnly, rolesFromClaims } from '../wristband-user.factory.js';
+import { copyUser, readOnly, rolesFromClaims } from '../wristband-user.factory.js';
 import { WristbandJwks } from './wristband-jwks.js';
 
 const MAX_TOKEN_LENGTH = 8192;
@@ -33,7 +33,7 @@ export class BearerTokenVerifier {
    */
   cached(token: string): WristbandUser | undefined {
     const hit = this.cache.get(token.slice(-43));
-    return hit && hit.token === token ? { ...hit.user } : undefined;
+    return hit && hit.token === token ? copyUser(hit.user) : undefined;
   }
 
   async verify(token: string): Promise<WristbandUser> {
@@ -81,7 +81,7 @@ export class BearerTokenVerifier {
     };
     const ttl = payload.exp! * 1000 - Date.now();
     if (ttl > 0) this.cache.set(key, { token, user: readOnly(user) }, { ttl });
-    return { ...user };
+    return copyUser(user);
   }
 }
 
