@@ -345,6 +345,9 @@ async function main(): Promise<number> {
       bearer: round2(medians.bearer.reqPerSec / medians.unguarded.reqPerSec),
       /** Not a target: what a guard that does nothing reaches with the same cookie and body. */
       floor: round2(medians.floor.reqPerSec / medians.unguarded.reqPerSec),
+      /** Not targets: the guarded routes against that floor, i.e. the share of the guard itself. */
+      sessionToFloor: round2(medians.session.reqPerSec / medians.floor.reqPerSec),
+      bearerToFloor: round2(medians.bearer.reqPerSec / medians.floor.reqPerSec),
     };
     /** App CPU per request above the reference route, from the medians: what the guard itself costs. */
     const guardCpuUs = {
@@ -439,6 +442,7 @@ async function main(): Promise<number> {
     log(`  session / unguarded   ${ratios.session.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.sessionRatio.met ? 'OK' : 'BELOW TARGET'}`);
     log(`  bearer  / unguarded   ${ratios.bearer.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.bearerRatio.met ? 'OK' : 'BELOW TARGET'}`);
     log(`  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body; no guard can beat it)`);
+    log(`  session / floor       ${ratios.sessionToFloor.toFixed(2)}, bearer / floor ${ratios.bearerToFloor.toFixed(2)}   (info: the guard's own share; the bearer route sends its 1 KB token instead of the cookie)`);
     log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`);
     log(`  refresh figure        ${refresh.tokenCalls}      (${REFRESH_CONCURRENCY} concurrent requests on an expired session → token calls; ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200) ${targets.refreshFigure.met && refresh.ok200 === REFRESH_CONCURRENCY ? 'OK' : 'FAILED'}`);
     log(`  stale cookie after    ${staleCookieAfterRefresh.status}, ${staleCookieAfterRefresh.extraTokenCalls} more token call(s)   (info: same pre-refresh cookie sent once the refresh is done)`);
