@@ -46,8 +46,12 @@ export class SessionService {
     return cookieFromHeader(headers.cookie, this.cookieName);
   }
 
-  async load(req: RawRequest, now = Date.now()): Promise<SessionLookup> {
-    const value = readCookie(req, this.cookieName);
+  load(req: RawRequest, now = Date.now()): Promise<SessionLookup> {
+    return this.open(readCookie(req, this.cookieName), now);
+  }
+
+  /** `load` for a session cookie value already read from the request. */
+  async open(value: string | undefined, now = Date.now()): Promise<SessionLookup> {
     if (!value) return { status: 'none' };
     const session = await this.store.read(value);
     if (!session) return { status: 'invalid' };
