@@ -1176,14 +1176,23 @@ export class WristbandEmulator {
     });
   }
 
-  private async interactionDetails(req: http.IncomingMessage, res: http.ServerResponse, uid: string): Promise<Any | undefined> {
-    try {
-      const details = await this.provider.interactionDetails(req, res);
-      if (details.uid !== uid) return undefined;
-      return details;
-    } catch {
+  /** The login interaction `uid` and the tenant whose domain serves it; otherwise answers 400 and returns nothing. */
+  private async openInteraction(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    uid: string,
+  ): Promise<{ details: Any; tenant: NonNullable<ReturnType<typeof findTenant>> } | undefined> {
+    const details = await this.provider.interactionDetails(req, res).catch(() => undefined);
+    if (!details || details.uid !== uid) {
+      sendHtml(res, 400, errorPage('Login expired', 'This login request was not found or has expired. Start again from the application.'));
       return undefined;
     }
+    const tenant = findTenant(tenantLabel(req.headers.host) ?? '');
+    if (!tenant) {
+      sendHtml(res, 400, errorPage('Wrong domain', 'Login is served on tenant domains only.'));
+      return undefined;
+    }
+    return { details, tenant };
   }
 
   private async ensureGrant(details: Any, accountId: string): Promise<string> {
@@ -1197,16 +1206,9 @@ export class WristbandEmulator {
   }
 
   private async handleInteraction(req: http.IncomingMessage, res: http.ServerResponse, uid: string): Promise<void> {
-    const details = await this.interactionDetails(req, res, uid);
-    if (!details) {
-      sendHtml(res, 400, errorPage('Login expired', 'This login request was not found or has expired. Start again from the application.'));
-      return;
-    }
-    const tenant = findTenant(tenantLabel(req.headers.host) ?? '');
-    if (!tenant) {
-      sendHtml(res, 400, errorPage('Wrong domain', 'Login is served on tenant domains only.'));
-      return;
-    }
+    const interaction = await this.openInteraction(req, res, uid);
+    if (!interaction) return;
+    const { details, tenant } = interaction;
     if (details.prompt?.name === 'consent' && details.session?.accountId) {
       // Consent is implicit in Wristband: grant everything, no page.
       const grantId = await this.ensureGrant(details, details.session.accountId);
@@ -1229,16 +1231,9 @@ export class WristbandEmulator {
 
   private async handleLoginSubmit(req: http.IncomingMessage, res: http.ServerResponse, uid: string): Promise<void> {
     const form = new URLSearchParams((await readBody(req)).toString('utf8'));
-    const details = await this.interactionDetails(req, res, uid);
-    if (!details) {
-      sendHtml(res, 400, errorPage('Login expired', 'This login request was not found or has expired. Start again from the application.'));
-      return;
-    }
-    const tenant = findTenant(tenantLabel(req.headers.host) ?? '');
-    if (!tenant) {
-      sendHtml(res, 400, errorPage('Wrong domain', 'Login is served on tenant domains only.'));
-      return;
-    }
+    const interaction = await this.openInteraction(req, res, uid);
+    if (!interaction) return;
+    const { details, tenant } = interaction;
     const username = (form.get('username') ?? '').trim();
     const password = form.get('password') ?? '';
     const user = username ? findUser(username) : undefined;
