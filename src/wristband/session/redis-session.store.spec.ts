@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisTestServer } from '../../../test/support/redis-server.js';
+import { testSession } from '../../../test/support/session-fixture.js';
 import { SessionStoreUnavailableError } from '../errors/wristband.errors.js';
-import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import { CookieSealer } from './cookie-sealer.js';
 import { RedisSessionStore } from './redis-session.store.js';
 import { RedisConnection, redactRedisUrl } from './redis.connection.js';
@@ -13,25 +13,7 @@ import { CookieSessionStore } from './cookie-session.store.js';
 
 const sealer = new CookieSealer(['s'.repeat(32)]);
 
-function session(overrides: Partial<WristbandSession> = {}): WristbandSession {
-  const now = Date.now();
-  return {
-    id: randomBytes(24).toString('base64url'),
-    userId: 'user-1',
-    tenantId: 'tenant-1',
-    tenantName: 'acme',
-    identityProviderName: 'Wristband',
-    roles: [],
-    claims: {},
-    accessToken: 'eyJhbGciOiJSUzI1NiJ9.access.sig',
-    accessTokenExpiresAt: now + 60_000,
-    refreshToken: 'refresh-1',
-    csrfToken: 'csrf',
-    createdAt: now,
-    lastSeenAt: now,
-    ...overrides,
-  };
-}
+const session = testSession;
 
 describe('RedisSessionStore (real redis-server)', () => {
   let server: RedisTestServer;

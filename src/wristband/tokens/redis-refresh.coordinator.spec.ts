@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisTestServer } from '../../../test/support/redis-server.js';
+import { testSession } from '../../../test/support/session-fixture.js';
 import {
   AuthenticationRequiredError,
   SessionStoreUnavailableError,
@@ -14,24 +15,7 @@ import { RedisRefreshCoordinator } from './redis-refresh.coordinator.js';
 
 const sealer = new CookieSealer(['s'.repeat(32)]);
 
-function expiredSession(): WristbandSession {
-  const now = Date.now();
-  return {
-    id: randomBytes(24).toString('base64url'),
-    userId: 'user-1',
-    tenantId: 'tenant-1',
-    tenantName: 'acme',
-    identityProviderName: 'Wristband',
-    roles: [],
-    claims: {},
-    accessToken: 'at-0',
-    accessTokenExpiresAt: now - 1000,
-    refreshToken: 'rt-0',
-    csrfToken: 'csrf',
-    createdAt: now,
-    lastSeenAt: now,
-  };
-}
+const expiredSession = () => testSession({ accessToken: 'at-0', accessTokenExpiresAt: Date.now() - 1000, refreshToken: 'rt-0' });
 
 const isFresh = (s: WristbandSession) => s.accessTokenExpiresAt > Date.now();
 
