@@ -3,6 +3,7 @@ import * as crypto from 'node:crypto';
 
 import type { WristbandEmulator } from './wristband-emulator.js';
 import { CookieJar, basicAuth, request, type HttpResponse } from '../support/http-client.js';
+import type { TokenResponse } from '../../src/wristband/wristband-api.client.js';
 
 export interface Pkce {
   verifier: string;
@@ -86,14 +87,7 @@ export function tokenRequest(emu: WristbandEmulator, form: Record<string, string
   });
 }
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  id_token?: string;
-  refresh_token?: string;
-  scope?: string;
-}
+export type { TokenResponse };
 
 export async function exchange(emu: WristbandEmulator, l: LoginResult): Promise<TokenResponse> {
   const res = await tokenRequest(emu, {
