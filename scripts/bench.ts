@@ -25,7 +25,10 @@
  * Knobs (env): BENCH_ROUNDS (5, at least 3), BENCH_DURATION (3 s per route per round), BENCH_WARMUP
  * (2 s per route), BENCH_CONNECTIONS (10), BENCH_MEMORY_BATCHES (3), BENCH_MEMORY_REQUESTS (100000 per
  * batch), BENCH_CPU_PROF=1 (writes V8 CPU profiles of the app to bench-results/prof/: the `.0.` file is the
- * main thread, the other one the TypeScript loader thread of scripts/bench-app.ts).
+ * main thread, the other one the TypeScript loader thread of scripts/bench-app.ts), BENCH_COMPARE=1 (adds
+ * the other approaches issue 6 names to the rounds, see scripts/bench-compare.ts: iron-session as
+ * Wristband's demo uses it, jose on every request, this module's cookie opened on every request; about
+ * 50 s more).
  *
  * The machine's load average is printed before and after: on a shared machine other processes take
  * CPU from the app and from autocannon, which is why routes are interleaved and medians are used.
@@ -34,11 +37,13 @@ import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { sealData } from 'iron-session';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
 import { CookieSessionStore } from '../src/wristband/session/cookie-session.store.js';
+import { IRON_COOKIE_NAME, type IronSessionData } from './bench-compare.js';
 import type { WristbandSession } from '../src/wristband/interfaces/wristband-session.interface.js';
 import { startEmulator, type WristbandEmulator } from '../test/emulator/index.js';
 import { CookieJar, request } from '../test/support/http-client.js';
@@ -74,13 +79,26 @@ const TARGET_RATIO = 0.95;
  * grows the V8 heap to its working size (≈ +170 MB when every cache fills); later batches must be flat.
  */
 const MEMORY_GROWTH_LIMIT_MB = 16;
+const COMPARE = process.env.BENCH_COMPARE === '1';
 
-type RouteName = 'unguarded' | 'session' | 'bearer' | 'floor';
+type RouteName = 'unguarded' | 'session' | 'bearer' | 'floor' | ComparedRoute;
+/** The other approaches (BENCH_COMPARE=1): information beside the targets, never targets themselves. */
+type ComparedRoute = 'ironSession' | 'joseEveryRequest' | 'sealedEveryRequest';
+const COMPARED: ComparedRoute[] = ['ironSession', 'joseEveryRequest', 'sealedEveryRequest'];
 const ROUTE_LABEL: Record<RouteName, string> = {
   unguarded: 'GET /health (unguarded)',
   session: 'GET /api/me (session cookie)',
   bearer: 'GET /api/me (bearer token)',
   floor: 'GET /bench/floor (no-op guard)',
+  ironSession: 'GET /bench/iron-session',
+  joseEveryRequest: 'GET /bench/jose-every-request',
+  sealedEveryRequest: 'GET /bench/sealed-every-request',
+};
+/** What each compared route does, and which of ours it compares with. */
+const COMPARED_WITH: Record<ComparedRoute, { ours: 'session' | 'bearer'; what: string }> = {
+  ironSession: { ours: 'session', what: "iron-session opened and saved on every request (Wristband's demo)" },
+  joseEveryRequest: { ours: 'bearer', what: 'jose verifies the bearer token on every request' },
+  sealedEveryRequest: { ours: 'session', what: 'our sealed cookie opened on every request, no cache' },
 };
 
 interface RunFigures {
@@ -277,51 +295,80 @@ async function main(): Promise<number> {
     if (tokenRes.status !== 200) throw new Error(`/auth/token answered ${tokenRes.status}: ${tokenRes.text}`);
     const accessToken = tokenRes.json<{ accessToken: string }>().accessToken;
 
-    const routes: Record<RouteName, { url: string; headers: Record<string, string> }> = {
+    // Real template session: open the real login's cookie with the app's own secret.
+    const cookieStore = new CookieSessionStore(new CookieSealer([SESSION_SECRET]));
+    const template = cookieStore.readSync(sessionCookie);
+    if (!template) throw new Error('could not open the session cookie with SESSION_SECRET');
+
+    const routes: Partial<Record<RouteName, { url: string; headers: Record<string, string> }>> = {
       unguarded: { url: `${app.loopUrl}/health`, headers: {} },
       session: { url: `${app.loopUrl}/api/me`, headers: { cookie: cookieHeader } },
       bearer: { url: `${app.loopUrl}/api/me`, headers: { authorization: `Bearer ${accessToken}` } },
       floor: { url: `${app.loopUrl}/bench/floor`, headers: { cookie: cookieHeader } },
     };
+    if (COMPARE) {
+      // The same login as iron-session holds it in Wristband's demo: tokens, expiry and the user's ids.
+      const iron: IronSessionData = {
+        isAuthenticated: true,
+        accessToken: template.accessToken,
+        refreshToken: template.refreshToken,
+        expiresAt: template.accessTokenExpiresAt,
+        userId: template.userId,
+        tenantId: template.tenantId,
+        tenantName: template.tenantName,
+        identityProviderName: template.identityProviderName,
+        email: template.email,
+        roles: [...template.roles],
+        csrfToken: template.csrfToken,
+      };
+      const ironCookie = `${IRON_COOKIE_NAME}=${await sealData(iron, { password: SESSION_SECRET })}`;
+      routes.ironSession = { url: `${app.loopUrl}/bench/iron-session`, headers: { cookie: ironCookie } };
+      routes.joseEveryRequest = { url: `${app.loopUrl}/bench/jose-every-request`, headers: routes.bearer!.headers };
+      routes.sealedEveryRequest = { url: `${app.loopUrl}/bench/sealed-every-request`, headers: { cookie: cookieHeader } };
+    }
+    const order = Object.keys(routes) as RouteName[];
+    const route = (name: RouteName) => routes[name]!;
     // The reference route answers exactly what /api/me answers.
-    const meBody = (await request(routes.session.url, { headers: routes.session.headers })).text;
+    const meBody = (await request(route('session').url, { headers: route('session').headers })).text;
     const setFloor = await request(`${app.loopUrl}/bench/floor`, { method: 'PUT', body: JSON.parse(meBody) as Record<string, unknown> });
     if (setFloor.status !== 200) throw new Error(`PUT /bench/floor answered ${setFloor.status}: ${setFloor.text}`);
     // Sanity: each route answers 200 with the expected body before anything is timed.
     const sanity: Record<string, unknown> = { sessionCookieChars: sessionCookie.length, bearerTokenChars: accessToken.length };
-    for (const name of Object.keys(routes) as RouteName[]) {
-      const res = await request(routes[name].url, { headers: routes[name].headers });
+    for (const name of order) {
+      const res = await request(route(name).url, { headers: route(name).headers });
       if (res.status !== 200) throw new Error(`${ROUTE_LABEL[name]} answered ${res.status}: ${res.text}`);
       if (name !== 'unguarded' && res.json<{ userId?: string }>().userId === undefined) {
         throw new Error(`${ROUTE_LABEL[name]} has no userId: ${res.text}`);
       }
-      if (name === 'floor' && res.text !== meBody) throw new Error(`/bench/floor body differs from /api/me: ${res.text}`);
+      // The reference and compared routes answer the session's /api/me body (the bearer one has fewer claims).
+      if (name !== 'unguarded' && name !== 'bearer' && res.text !== meBody) {
+        throw new Error(`${ROUTE_LABEL[name]} body differs from /api/me: ${res.text}`);
+      }
       sanity[name] = { status: res.status, setCookieHeaders: res.headers['set-cookie']?.length ?? 0 };
     }
 
     // 3. Warm-up, then interleaved rounds ------------------------------------------------------------
-    const order: RouteName[] = ['unguarded', 'session', 'bearer', 'floor'];
     log(`warm-up: ${WARMUP} s per route, ${CONNECTIONS} connections`);
     for (const name of order) {
-      const r = await drive(routes[name].url, routes[name].headers, WARMUP);
+      const r = await drive(route(name).url, route(name).headers, WARMUP);
       const f = figures(name, 0, r);
       if (failedRun(f)) problems.push(`warm-up ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
     }
 
     log(`\nmeasure: ${ROUNDS} rounds × ${order.length} routes × ${DURATION} s, ${CONNECTIONS} connections, order rotated per round`);
-    log(`${'round'.padEnd(6)}${'route'.padEnd(32)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}${pad('non2xx', 8)}${pad('errors', 8)}`);
+    log(`${'round'.padEnd(6)}${'route'.padEnd(34)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}${pad('non2xx', 8)}${pad('errors', 8)}`);
     const runs: RunFigures[] = [];
     const appPid = app.child.pid!;
     for (let r = 1; r <= ROUNDS; r++) {
       const rotated = order.map((_, i) => order[(i + r - 1) % order.length]);
       for (const name of rotated) {
         const cpuBefore = cpuUs(appPid);
-        const result = await drive(routes[name].url, routes[name].headers, DURATION);
+        const result = await drive(route(name).url, route(name).headers, DURATION);
         const f = figures(name, r, result, cpuUs(appPid) - cpuBefore);
         runs.push(f);
         if (failedRun(f)) problems.push(`round ${r} ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
         log(
-          `${String(r).padEnd(6)}${ROUTE_LABEL[name].padEnd(32)}${pad(f.reqPerSec, 8)}${pad(f.mean.toFixed(2), 9)}${pad(f.p50, 8)}${pad(f.p99, 8)}${pad(f.appCpuUs.toFixed(1), 8)}${pad(f.non2xx, 8)}${pad(f.errors + f.timeouts, 8)}${failedRun(f) ? '  FAILED' : ''}`,
+          `${String(r).padEnd(6)}${ROUTE_LABEL[name].padEnd(34)}${pad(f.reqPerSec, 8)}${pad(f.mean.toFixed(2), 9)}${pad(f.p50, 8)}${pad(f.p99, 8)}${pad(f.appCpuUs.toFixed(1), 8)}${pad(f.non2xx, 8)}${pad(f.errors + f.timeouts, 8)}${failedRun(f) ? '  FAILED' : ''}`,
         );
       }
     }
@@ -340,6 +387,23 @@ async function main(): Promise<number> {
         ];
       }),
     ) as Record<RouteName, { reqPerSec: number; mean: number; p50: number; p99: number; appCpuUs: number }>;
+    /** Each compared route against `/health` and against our guard on the same credential kind (medians). */
+    const comparison = COMPARE
+      ? Object.fromEntries(
+          COMPARED.map((name) => {
+            const { ours, what } = COMPARED_WITH[name];
+            return [
+              name,
+              {
+                what,
+                toUnguarded: round2(medians[name].reqPerSec / medians.unguarded.reqPerSec),
+                oursRoute: ours,
+                oursTimesFaster: round2(medians[ours].reqPerSec / medians[name].reqPerSec),
+              },
+            ];
+          }),
+        )
+      : undefined;
     const ratios = {
       session: round2(medians.session.reqPerSec / medians.unguarded.reqPerSec),
       bearer: round2(medians.bearer.reqPerSec / medians.unguarded.reqPerSec),
@@ -400,10 +464,6 @@ async function main(): Promise<number> {
     if (refresh.tokenCalls !== 1) problems.push(`refresh: ${refresh.tokenCalls} refresh_token calls (expected 1)`);
 
     // 5. Memory --------------------------------------------------------------------------------------
-    // Real template session: open the real login's cookie with the app's own secret.
-    const cookieStore = new CookieSessionStore(new CookieSealer([SESSION_SECRET]));
-    const template = cookieStore.readSync(sessionCookie);
-    if (!template) throw new Error('could not open the session cookie with SESSION_SECRET');
     const pid = app.child.pid!;
     const memory: { phase: string; rssMb: number; requests?: number; sessions?: number; bearerTokens?: number; reqPerSec?: number }[] = [];
     await sleep(500);
@@ -432,10 +492,10 @@ async function main(): Promise<number> {
     const loadAfter = loadavg().map(round2);
 
     log('\nmedians over rounds');
-    log(`${'route'.padEnd(32)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}`);
+    log(`${'route'.padEnd(34)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}`);
     for (const name of order) {
       const m = medians[name];
-      log(`${ROUTE_LABEL[name].padEnd(32)}${pad(m.reqPerSec, 8)}${pad(m.mean.toFixed(2), 9)}${pad(m.p50, 8)}${pad(m.p99, 8)}${pad(m.appCpuUs.toFixed(1), 8)}`);
+      log(`${ROUTE_LABEL[name].padEnd(34)}${pad(m.reqPerSec, 8)}${pad(m.mean.toFixed(2), 9)}${pad(m.p50, 8)}${pad(m.p99, 8)}${pad(m.appCpuUs.toFixed(1), 8)}`);
     }
     log(`\nper-round ratios (session, bearer, floor): ${perRoundRatios.map((p) => `r${p.round} ${p.session.toFixed(2)}/${p.bearer.toFixed(2)}/${p.floor.toFixed(2)}`).join(', ')}`);
     log('\nsummary');
@@ -444,6 +504,9 @@ async function main(): Promise<number> {
     log(`  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body; no guard can beat it)`);
     log(`  session / floor       ${ratios.sessionToFloor.toFixed(2)}, bearer / floor ${ratios.bearerToFloor.toFixed(2)}   (info: the guard's own share; the bearer route sends its 1 KB token instead of the cookie)`);
     log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`);
+    for (const [name, c] of Object.entries(comparison ?? {})) {
+      log(`  ${ROUTE_LABEL[name as ComparedRoute].slice(11).padEnd(20)} ${c.toUnguarded.toFixed(2)}   (info: ${c.what}; /api/me with the ${c.oursRoute === 'session' ? 'session cookie' : 'bearer token'} is ${c.oursTimesFaster.toFixed(2)}× as fast)`);
+    }
     log(`  refresh figure        ${refresh.tokenCalls}      (${REFRESH_CONCURRENCY} concurrent requests on an expired session → token calls; ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200) ${targets.refreshFigure.met && refresh.ok200 === REFRESH_CONCURRENCY ? 'OK' : 'FAILED'}`);
     log(`  stale cookie after    ${staleCookieAfterRefresh.status}, ${staleCookieAfterRefresh.extraTokenCalls} more token call(s)   (info: same pre-refresh cookie sent once the refresh is done)`);
     log(`  app RSS (MB)          ${memory.map((m) => `${m.phase} ${m.rssMb}`).join(', ')} (last batch: ${growthMb >= 0 ? '+' : ''}${growthMb}) ${memoryBounded ? 'OK' : 'GROWING'}`);
@@ -452,12 +515,13 @@ async function main(): Promise<number> {
     const result = {
       date: new Date().toISOString(),
       machine: { loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round2(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
-      config: { rounds: ROUNDS, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, memoryRequestsPerBatch: MEMORY_REQUESTS, memoryConnections: MEMORY_CONNECTIONS },
+      config: { rounds: ROUNDS, compare: COMPARE, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, memoryRequestsPerBatch: MEMORY_REQUESTS, memoryConnections: MEMORY_CONNECTIONS },
       sanity,
       runs,
       medians,
       ratios,
       guardCpuUs,
+      comparison,
       perRoundRatios,
       refresh: { ...refresh, staleCookieAfterRefresh },
       memory: {
