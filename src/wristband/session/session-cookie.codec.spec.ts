@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import { CookieSealer } from './cookie-sealer.js';
 import { CookieSessionStore } from './cookie-session.store.js';
@@ -51,9 +51,32 @@ describe('session cookie encoding', () => {
     expect(decodeSessionCookie(encodeSessionCookie(s))).toEqual(s);
   });
 
-  it('is at least a fifth smaller than the session as JSON', () => {
+  it('is less than half the size of the session as JSON', () => {
     const s = session();
-    expect(encodeSessionCookie(s).length).toBeLessThan(Buffer.byteLength(JSON.stringify(s)) * 0.8);
+    expect(encodeSessionCookie(s).length).toBeLessThan(Buffer.byteLength(JSON.stringify(s)) * 0.5);
+  });
+
+  it('never compresses a secret together with claims (no CRIME/BREACH-style length leak)', () => {
+    // Deterministic, random-looking values: the sizes compared below are the same on every run.
+    const text = (label: string, length = 43) => createHash('sha512').update(label).digest('base64url').slice(0, length);
+    const base = session({
+      id: text('id'),
+      csrfToken: text('csrf'),
+      refreshToken: text('refresh'),
+      accessToken: `${jwt().split('.').slice(0, 2).join('.')}.${text('signature', 86)}`,
+    });
+    const signature = base.accessToken.split('.')[2];
+    const size = (extra: Record<string, unknown>) => encodeSessionCookie({ ...base, claims: { ...base.claims, ...extra } }).length;
+    // A claim someone else could set (a display name, say) equal to a secret must not make the cookie
+    // shorter than unrelated claims of the same length do.
+    for (const secret of [base.id, base.csrfToken, base.refreshToken!, signature]) {
+      const unrelated = Array.from({ length: 20 }, (_, i) => size({ nickname: text(`${i} ${secret}`, secret.length) }));
+      // Unrelated values vary by a few bytes (Huffman coding); a secret compressed along would save ≈40.
+      expect(size({ nickname: secret })).toBeGreaterThanOrEqual(Math.min(...unrelated));
+    }
+    // Claims themselves are compressed: a claim repeating another one costs far less than a new value.
+    const title = 'Head of Accounts Payable, EMEA region';
+    expect(size({ title, nickname: title })).toBeLessThan(size({ title, nickname: text('nickname', title.length) }) - 20);
   });
 
   it('keeps session fields that differ from their claims', () => {
@@ -84,6 +107,31 @@ describe('session cookie encoding', () => {
     expect(decodeSessionCookie(Buffer.from(JSON.stringify(s)))).toEqual(s);
   });
 
+  it('still reads sessions sealed in the uncompressed format 2', () => {
+    // Written by the format-2 encoder (commit 545f3c8) for this session.
+    const token = `${b64({ alg: 'RS256', kid: 'k1', typ: 'at+JWT' })}.${b64({ iss: 'https://acme.example', sub: 'u1', tnt_id: 't1', exp: 2e9 })}.${Buffer.alloc(32, 7).toString('base64url')}`;
+    const s: WristbandSession = {
+      id: 'session-id-v2',
+      userId: 'u1',
+      tenantId: 't1',
+      tenantName: 'acme',
+      identityProviderName: 'wristband',
+      email: 'alice@acme.test',
+      roles: ['app:invotastic:admin'],
+      claims: { sub: 'u1', tnt_id: 't1', tnt_name: 'acme', idp_name: 'wristband', email: 'alice@acme.test', roles: [{ id: 'r1', name: 'app:invotastic:admin', display_name: 'Admin' }] },
+      accessToken: token,
+      accessTokenExpiresAt: 1_900_000_000_000,
+      refreshToken: 'refresh-v2',
+      csrfToken: 'csrf-v2',
+      createdAt: 1_800_000_000_000,
+      lastSeenAt: 1_800_000_100_000,
+    };
+    const format2 =
+      'AgAAAP5bInNlc3Npb24taWQtdjIiLCJjc3JmLXYyIiwxODAwMDAwMDAwMDAwLDE4MDAwMDAxMDAwMDAsMTkwMDAwMDAwMDAwMCwicmVmcmVzaC12MiIseyJzdWIiOiJ1MSIsInRudF9pZCI6InQxIiwidG50X25hbWUiOiJhY21lIiwiaWRwX25hbWUiOiJ3cmlzdGJhbmQiLCJlbWFpbCI6ImFsaWNlQGFjbWUudGVzdCIsInJvbGVzIjpbeyJpZCI6InIxIiwibmFtZSI6ImFwcDppbnZvdGFzdGljOmFkbWluIiwiZGlzcGxheV9uYW1lIjoiQWRtaW4ifV19LHt9XQEAKXsiYWxnIjoiUlMyNTYiLCJraWQiOiJrMSIsInR5cCI6ImF0K0pXVCJ9AEh7ImlzcyI6Imh0dHBzOi8vYWNtZS5leGFtcGxlIiwic3ViIjoidTEiLCJ0bnRfaWQiOiJ0MSIsImV4cCI6MjAwMDAwMDAwMH0AIAcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH';
+    expect(decodeSessionCookie(Buffer.from(format2, 'base64'))).toEqual(s);
+    expect(decodeSessionCookie(encodeSessionCookie(s))).toEqual(s);
+  });
+
   it('refuses truncated or foreign bytes instead of throwing', () => {
     const encoded = encodeSessionCookie(session());
     for (const bytes of [encoded.subarray(0, 20), encoded.subarray(0, encoded.length - 3), Buffer.of(9, 1, 2), Buffer.alloc(0)]) {
@@ -96,7 +144,7 @@ describe('session cookie encoding', () => {
     const store = new CookieSessionStore(sealer);
     const s = session();
     const cookie = await store.write(s);
-    expect(cookie.length).toBeLessThan(sealer.seal('session', s).length * 0.8);
+    expect(cookie.length).toBeLessThan(sealer.seal('session', s).length * 0.6);
     expect(store.readSync(cookie)).toEqual(s);
     expect(new CookieSessionStore(sealer).readSync(sealer.seal('session', s))).toEqual(s);
   });
