@@ -1,4 +1,4 @@
-import { Controller, Get, Param, UseGuards, type INestApplication } from '@nestjs/common';
+import { All, Controller, Get, Param, UseGuards, type INestApplication } from '@nestjs/common';
 import {
   CurrentTenant,
   Public,
@@ -148,6 +148,11 @@ class ScopedController {
   explicit() {
     return { ok: true };
   }
+
+  @All('any-method')
+  anyMethod() {
+    return { ok: true };
+  }
 }
 
 describe('default-deny with globalGuard, header/query/param scoping, role modes', () => {
@@ -199,6 +204,19 @@ describe('default-deny with globalGuard, header/query/param scoping, role modes'
     expect((await get('/t/param/acm%65', alice)).status).toBe(200);
     expect((await get('/t/param/acme%20', alice)).status).toBe(403);
     expect((await get('/t/param/globex', alice)).status).toBe(403);
+  });
+
+  it('CSRF by the request method, also on a handler routed for every method and for a known session', async () => {
+    // The session is cached after these GETs: the guard's fast path must still tell safe from unsafe.
+    expect((await get('/t/any-method', alice)).status).toBe(200);
+    expect((await request(`${url}/t/anyone`, { method: 'HEAD', jar: alice })).status).toBe(200);
+    for (const method of ['POST', 'DELETE', 'PUT', 'PATCH']) {
+      const refused = await request(`${url}/t/any-method`, { method, jar: alice });
+      expect(refused.status).toBe(403);
+      expect(refused.json()).toMatchObject({ reason: 'csrf_failed' });
+    }
+    const { csrfToken } = (await get('/auth/session', alice)).json<{ csrfToken: string }>();
+    expect((await request(`${url}/t/any-method`, { method: 'POST', jar: alice, headers: { 'x-csrf-token': csrfToken } })).status).toBe(200);
   });
 
   it('roles: all-mode and full names', async () => {

@@ -1,3 +1,5 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import type { Reflector } from '@nestjs/core';
 import type { RolesRequirement } from '../decorators/roles.decorator.js';
 import type { TenantScope } from '../decorators/tenant-scoped.decorator.js';
@@ -10,6 +12,11 @@ export interface RoutePolicy {
   strategies: AuthStrategyName[];
   roles?: RolesRequirement;
   tenantScope?: TenantScope;
+  /**
+   * The handler is routed for GET only (Express also answers HEAD with it): every request it sees uses
+   * a safe method, so the guard need not read `req.method` (a slow property read on Express requests).
+   */
+  safeMethodOnly: boolean;
 }
 
 /**
@@ -36,6 +43,7 @@ export class RoutePolicies {
         strategies: this.reflector.getAllAndOverride<AuthStrategyName[] | undefined>(AUTH_STRATEGIES_KEY, targets) ?? this.defaultStrategies,
         roles: this.reflector.getAllAndOverride<RolesRequirement | undefined>(ROLES_KEY, targets),
         tenantScope: this.reflector.getAllAndOverride<TenantScope | undefined>(TENANT_SCOPED_KEY, targets),
+        safeMethodOnly: this.reflector.get<RequestMethod | undefined>(METHOD_METADATA, handler) === RequestMethod.GET,
       };
       byClass.set(cls, policy);
     }
