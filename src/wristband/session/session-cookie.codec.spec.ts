@@ -51,6 +51,12 @@ describe('session cookie encoding', () => {
     expect(decodeSessionCookie(encodeSessionCookie(s))).toEqual(s);
   });
 
+  it('gives back claims in any script and of any size it can hold', () => {
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`claim_${i}`, `Zoë Ærøskøbing 日本 ✓ ${i}`]));
+    const s = session({ claims: { ...claims, name: 'Zoë Ærøskøbing 日本', ...many } });
+    expect(decodeSessionCookie(encodeSessionCookie(s))).toEqual(s);
+  });
+
   it('is less than half the size of the session as JSON', () => {
     const s = session();
     expect(encodeSessionCookie(s).length).toBeLessThan(Buffer.byteLength(JSON.stringify(s)) * 0.5);
