@@ -52,7 +52,7 @@ class BenchFloorController {
 
 const compare =
   process.env.BENCH_COMPARE === '1'
-    ? (await import('./bench-compare.js')).benchCompareModule(() => ({
+    ? await (await import('./bench-compare.js')).benchCompareModule(() => ({
         secret: process.env.SESSION_SECRETS!.split(',')[0].trim(),
         sessionCookieName: app.get(SessionService).cookieName,
         issuer: app.get<symbol, ResolvedWristbandOptions>(WRISTBAND_OPTIONS).issuer,

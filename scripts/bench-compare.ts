@@ -28,12 +28,6 @@ import { getIronSession, type SessionOptions } from 'iron-session';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const { CurrentUser, Public } = (await import(dist('wristband/index.js'))) as typeof import('../src/wristband/index.js');
-const { CookieSealer } = (await import(dist('wristband/session/cookie-sealer.js'))) as typeof import('../src/wristband/session/cookie-sealer.js');
-const { decodeSessionCookie } = (await import(
-  dist('wristband/session/session-cookie.codec.js')
-)) as typeof import('../src/wristband/session/session-cookie.codec.js');
-const { cookieFromHeader } = (await import(dist('wristband/http/http-exchange.js'))) as typeof import('../src/wristband/http/http-exchange.js');
 
 /** The iron-session cookie: what a Wristband demo app keeps in it. The bench seals one with `sealData`. */
 export const IRON_COOKIE_NAME = 'wb_iron';
@@ -67,8 +61,18 @@ export interface BenchCompareSettings {
 type User = { userId: string; tenantId: string };
 type Req = IncomingMessage & { user?: User };
 
-/** `settings` is called once, on the first request: the app's own options exist only after `init()`. */
-export function benchCompareModule(settings: () => BenchCompareSettings) {
+/**
+ * `settings` is called once, on the first request: the app's own options exist only after `init()`.
+ * The production build is loaded here, not at import, so the bench process can import the cookie name
+ * and session type without loading the app.
+ */
+export async function benchCompareModule(settings: () => BenchCompareSettings) {
+  const { CurrentUser, Public } = (await import(dist('wristband/index.js'))) as typeof import('../src/wristband/index.js');
+  const { CookieSealer } = (await import(dist('wristband/session/cookie-sealer.js'))) as typeof import('../src/wristband/session/cookie-sealer.js');
+  const { decodeSessionCookie } = (await import(
+    dist('wristband/session/session-cookie.codec.js')
+  )) as typeof import('../src/wristband/session/session-cookie.codec.js');
+  const { cookieFromHeader } = (await import(dist('wristband/http/http-exchange.js'))) as typeof import('../src/wristband/http/http-exchange.js');
   let deps: ReturnType<typeof build> | undefined;
   const build = (s: BenchCompareSettings) => ({
     ...s,

@@ -37,10 +37,10 @@ import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { sealData } from 'iron-session';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sealData } from 'iron-session';
 import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
 import { CookieSessionStore } from '../src/wristband/session/cookie-session.store.js';
 import { IRON_COOKIE_NAME, type IronSessionData } from './bench-compare.js';
@@ -505,7 +505,7 @@ async function main(): Promise<number> {
     log(`  session / floor       ${ratios.sessionToFloor.toFixed(2)}, bearer / floor ${ratios.bearerToFloor.toFixed(2)}   (info: the guard's own share; the bearer route sends its 1 KB token instead of the cookie)`);
     log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`);
     for (const [name, c] of Object.entries(comparison ?? {})) {
-      log(`  ${ROUTE_LABEL[name as ComparedRoute].slice(11).padEnd(20)} ${c.toUnguarded.toFixed(2)}   (info: ${c.what}; /api/me with the ${c.oursRoute === 'session' ? 'session cookie' : 'bearer token'} is ${c.oursTimesFaster.toFixed(2)}× as fast)`);
+      log(`  ${ROUTE_LABEL[name as ComparedRoute].replace('GET /bench/', '').padEnd(20)} ${c.toUnguarded.toFixed(2)}   (info: ${c.what}; /api/me with the ${c.oursRoute === 'session' ? 'session cookie' : 'bearer token'} is ${c.oursTimesFaster.toFixed(2)}× as fast)`);
     }
     log(`  refresh figure        ${refresh.tokenCalls}      (${REFRESH_CONCURRENCY} concurrent requests on an expired session → token calls; ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200) ${targets.refreshFigure.met && refresh.ok200 === REFRESH_CONCURRENCY ? 'OK' : 'FAILED'}`);
     log(`  stale cookie after    ${staleCookieAfterRefresh.status}, ${staleCookieAfterRefresh.extraTokenCalls} more token call(s)   (info: same pre-refresh cookie sent once the refresh is done)`);

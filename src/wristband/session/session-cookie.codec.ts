@@ -74,8 +74,6 @@ type Fields = [
   refreshToken: string | null,
   kept: Kept,
 ];
-/** The fields with the claims before `kept`: format 2's JSON, and what `restore` takes. */
-type FieldsWithClaims = [...head: Fields extends [...infer Head, Kept] ? Head : never, claims: Claims, kept: Kept];
 
 export function encodeSessionCookie(session: WristbandSession): Buffer {
   const claims = session.claims;
@@ -129,8 +127,7 @@ export function decodeSessionCookie(plain: Buffer): WristbandSession | undefined
     }
     const fields = JSON.parse(fieldsJson.toString('utf8')) as Fields;
     if (!Array.isArray(fields) || fields.length !== 7) return undefined;
-    const claims = JSON.parse(claimsJson.toString('utf8')) as Claims;
-    return restore([...fields.slice(0, 6), claims, fields[6]] as FieldsWithClaims, accessToken);
+    return restore(fields, JSON.parse(claimsJson.toString('utf8')) as Claims, accessToken);
   } catch {
     return undefined;
   }
@@ -141,10 +138,11 @@ function decodeFormat2(plain: Buffer): WristbandSession | undefined {
   if (plain.length < 5) return undefined;
   const jsonEnd = 5 + plain.readUInt32BE(1);
   if (jsonEnd > plain.length) return undefined;
-  const fields = JSON.parse(plain.toString('utf8', 5, jsonEnd)) as FieldsWithClaims;
+  // Format 2 kept the claims in the fields, just before `kept`.
+  const fields = JSON.parse(plain.toString('utf8', 5, jsonEnd)) as unknown[];
   const accessToken = decodeFormat2Token(plain.subarray(jsonEnd));
   if (!Array.isArray(fields) || fields.length !== 8 || accessToken === undefined) return undefined;
-  return restore(fields, accessToken);
+  return restore([...fields.slice(0, 6), fields[7]] as Fields, fields[6] as Claims, accessToken);
 }
 
 function decodeFormat2Token(section: Buffer): string | undefined {
@@ -163,7 +161,8 @@ function decodeFormat2Token(section: Buffer): string | undefined {
 }
 
 function restore(
-  [id, csrfToken, createdAt, lastSeenAt, accessTokenExpiresAt, refreshToken, claims, kept]: FieldsWithClaims,
+  [id, csrfToken, createdAt, lastSeenAt, accessTokenExpiresAt, refreshToken, kept]: Fields,
+  claims: Claims,
   accessToken: string,
 ): WristbandSession | undefined {
   if (typeof claims !== 'object' || claims === null || typeof kept !== 'object' || kept === null) return undefined;
