@@ -1,4 +1,5 @@
-import { Controller, Get, Req, UseGuards, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Req, Res, UseGuards, type INestApplication } from '@nestjs/common';
+import { inspect } from 'node:util';
 import { CurrentUser, Public, WristbandGuard, type WristbandUser } from '../src/wristband/index.js';
 import { request, type CookieJar } from './support/http-client.js';
 import { login, startModuleApp, startStack, type TestStack } from './support/test-stack.js';
@@ -19,6 +20,17 @@ class ProbeController {
       // The guard keeps its state off the request object (see request-auth-state.ts).
       ownUserProperty: Object.prototype.hasOwnProperty.call(req, 'user'),
       keysMentionSession: Object.keys(req).some((k) => /session/i.test(k)),
+    };
+  }
+
+  /** What code that logs or renders `res.locals` (where the guard keeps its state on Express) sees. */
+  @Get('locals')
+  @UseGuards(WristbandGuard)
+  locals(@Res({ passthrough: true }) res: { locals: Record<string, unknown> }, @CurrentUser() user: WristbandUser) {
+    return {
+      userId: user.userId,
+      logged: inspect(res.locals, { depth: null, showHidden: true }),
+      copied: JSON.stringify({ ...res.locals }),
     };
   }
 
@@ -94,6 +106,20 @@ describe('request.user on an Express app', () => {
         ownUserProperty: false,
         keysMentionSession: false,
       });
+    }
+  });
+
+  it('keeps the session and its tokens out of what logging or rendering res.locals shows', async () => {
+    const { accessToken } = (await request(`${url}/auth/token`, { jar })).json<{ accessToken: string }>();
+    for (let i = 0; i < 2; i++) {
+      const res = await request(`${url}/probe/locals`, { jar });
+      expect(res.status).toBe(200);
+      const { userId, logged, copied } = res.json<{ userId: string; logged: string; copied: string }>();
+      expect(userId).toBe(stack.emulator.user('alice@acme.test').id);
+      for (const view of [logged, copied]) {
+        expect(view).not.toContain(accessToken.split('.')[2]);
+        expect(view).not.toMatch(/accessToken|refreshToken|csrfToken/);
+      }
     }
   });
 

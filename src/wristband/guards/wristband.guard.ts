@@ -61,7 +61,7 @@ export class WristbandGuard implements CanActivate {
     const credential = this.presentedCredential(req.headers, policy.strategies);
     // Hot path: a cached cookie session on a safe method that needs no refresh and no write, or a
     // bearer token verified before, is decided without any await (measured by `npm run bench`).
-    const user = credential && this.knownUser(req, credential, policy.safeMethodOnly);
+    const user = credential && this.knownUser(req, res, credential, policy.safeMethodOnly);
     if (user) {
       if (policy.roles || policy.tenantScope) this.authorization.authorize(context, policy, user);
       return true;
@@ -84,10 +84,10 @@ export class WristbandGuard implements CanActivate {
     return undefined;
   }
 
-  private knownUser(req: RawRequest, credential: Credential, safeMethod: boolean): WristbandUser | undefined {
+  private knownUser(req: RawRequest, res: RawResponse, credential: Credential, safeMethod: boolean): WristbandUser | undefined {
     if (credential.strategy === 'bearer') {
       const user = this.bearer.cached(credential.value);
-      if (user) this.requestUser.bind(req, { user });
+      if (user) this.requestUser.bind(req, res, user);
       return user;
     }
     if (!safeMethod && !SAFE_METHODS.has(req.method ?? 'GET')) return undefined;
@@ -95,7 +95,7 @@ export class WristbandGuard implements CanActivate {
     const session = this.sessions.peek(credential.value, now);
     if (!session || this.tokens.needsRefresh(session, now)) return undefined;
     const user = userFromSession(session);
-    this.requestUser.bind(req, { user, session });
+    this.requestUser.bind(req, res, user, session);
     return user;
   }
 
@@ -108,7 +108,7 @@ export class WristbandGuard implements CanActivate {
     if (credential?.strategy === 'session') return this.authenticateSession(req, res, credential.value);
     if (credential?.strategy === 'bearer') {
       const user = await this.bearer.verify(credential.value);
-      this.requestUser.bind(req, { user });
+      this.requestUser.bind(req, res, user);
       return user;
     }
     if (!strategies.includes('session')) {
@@ -138,7 +138,7 @@ export class WristbandGuard implements CanActivate {
       throw err;
     }
     const user = userFromSession(session);
-    this.requestUser.bind(req, { user, session });
+    this.requestUser.bind(req, res, user, session);
     return user;
   }
 }

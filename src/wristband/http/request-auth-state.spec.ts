@@ -1,6 +1,7 @@
+import { inspect } from 'node:util';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { defineRequestUserAccessor, getAuthState, setAuthState } from './request-auth-state.js';
+import { defineRequestUserAccessor, getAuthState, recordedAuthState, setAuthState } from './request-auth-state.js';
 
 const user = (userId: string) => ({ userId }) as WristbandUser;
 const session = { id: 's1' } as WristbandSession;
@@ -38,5 +39,48 @@ describe('request.user accessor', () => {
     const foreign = { user: 'theirs' };
     expect(defineRequestUserAccessor(foreign)).toBe(false);
     expect(foreign.user).toBe('theirs');
+  });
+});
+
+describe('request auth state on an Express response', () => {
+  /** An Express request/response pair: Express links them and gives the response a null-prototype `locals`. */
+  const exchange = () => {
+    const res = { locals: Object.create(null) as Record<string, unknown> };
+    const req = { res };
+    return { req, res };
+  };
+  const secretSession = { id: 's1', accessToken: 'eyJ.access.token', refreshToken: 'refresh-secret' } as WristbandSession;
+
+  it('keeps the state with the response, readable through the request, gone with a new exchange', () => {
+    const { req, res } = exchange();
+    setAuthState(req, recordedAuthState(user('alice'), secretSession), res);
+    expect(getAuthState(req)?.user.userId).toBe('alice');
+    expect(getAuthState(req)?.session).toBe(secretSession);
+    expect(getAuthState(exchange().req)).toBeUndefined();
+    setAuthState(req, undefined);
+    expect(getAuthState(req)).toBeUndefined();
+  });
+
+  it('never shows the session to code that logs, copies or renders res.locals', () => {
+    const { req, res } = exchange();
+    res.locals.title = 'Projects';
+    setAuthState(req, { user: user('alice'), session: secretSession }, res);
+    const views = [
+      inspect(res.locals, { depth: null, showHidden: true }),
+      inspect({ ...res.locals }, { depth: null, showHidden: true }),
+      JSON.stringify(Object.assign({}, res.locals)),
+    ];
+    for (const view of views) {
+      expect(view).not.toMatch(/refresh-secret|eyJ|accessToken|refreshToken/);
+    }
+    expect(Object.keys(res.locals)).toEqual(['title']);
+  });
+
+  it('falls back to a per-request record when the response has no locals (other adapters)', () => {
+    const req = {};
+    setAuthState(req, { user: user('bob') });
+    expect(getAuthState(req)?.user.userId).toBe('bob');
+    setAuthState(req, undefined);
+    expect(getAuthState(req)).toBeUndefined();
   });
 });

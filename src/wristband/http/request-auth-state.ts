@@ -9,27 +9,83 @@ export interface RequestAuthState {
   readonly session?: WristbandSession;
 }
 
+/** The state as stored: the session is private, so code that logs or renders `res.locals` never shows its tokens. */
+class RecordedAuthState implements RequestAuthState {
+  readonly #session: WristbandSession | undefined;
+
+  constructor(
+    readonly user: WristbandUser,
+    session?: WristbandSession,
+  ) {
+    this.#session = session;
+  }
+
+  get session(): WristbandSession | undefined {
+    return this.#session;
+  }
+}
+
+export function recordedAuthState(user: WristbandUser, session?: WristbandSession): RequestAuthState {
+  return new RecordedAuthState(user, session);
+}
+
 /**
- * Kept beside the request rather than on it: Express re-prototypes every request
+ * Where a request's state is kept. Not on the request: Express re-prototypes every request
  * (`Object.setPrototypeOf`), which gives each one its own V8 hidden class, so every property added to
- * it takes V8's slow path (about 1 µs each, measured by `npm run bench`); a WeakMap entry costs a
- * quarter of that and disappears with the request.
+ * it takes V8's slow path (≈1 µs each).
+ *
+ * On Express: a symbol entry of `res.locals`, the null-prototype object Express makes for values
+ * scoped to one request. No template can name a symbol, and the session inside is a private field.
+ * It costs one slow property lookup on the response for the guard and one for the decorator
+ * (≈0.1–0.25 µs each, `perf`). A WeakMap entry, used before, cost ≈1.5 µs a request on the bench's
+ * session route: the ephemeron write barrier, the scavenger clearing old ephemerons, and V8 moving the
+ * values it kept alive to the old generation.
+ *
+ * Code that replaces `res.locals` with a new object (instead of adding to it) between the guard and the
+ * handler drops the state: `@CurrentUser()` is then undefined, never another request's user.
+ *
+ * Elsewhere (no `res.locals`): a WeakMap keyed by the request, which disappears with it.
  */
+const STATE = Symbol('wristband.requestAuthState');
 const stateByRequest = new WeakMap<object, RequestAuthState>();
 
-/** The state the guard recorded for this raw request, if any. */
-export function getAuthState(req: object): RequestAuthState | undefined {
-  return stateByRequest.get(req);
+type Locals = Record<symbol, RequestAuthState | undefined>;
+
+function localsOf(res: unknown): Locals | undefined {
+  const locals = (res as { locals?: unknown } | undefined)?.locals;
+  return typeof locals === 'object' && locals !== null ? (locals as Locals) : undefined;
+}
+
+/** Express's response for a request (`req.res`), when there is one. */
+function responseOf(req: object): unknown {
+  return (req as { res?: unknown }).res;
+}
+
+/** The state recorded for this raw request, if any (`res` defaults to Express's `req.res`). */
+export function getAuthState(req: object, res: unknown = responseOf(req)): RequestAuthState | undefined {
+  return localsOf(res)?.[STATE] ?? stateByRequest.get(req);
 }
 
 /** `request.user` of an HTTP execution context: the guard's state first (no slow lookup on the request). */
 export function requestUser(context: Parameters<typeof rawRequest>[0]): WristbandUser | undefined {
+  const recorded = localsOf(context.getArgByIndex<unknown>(1))?.[STATE];
+  if (recorded) return recorded.user;
   const req = rawRequest(context);
   return stateByRequest.get(req)?.user ?? (req as { user?: WristbandUser }).user;
 }
 
-export function setAuthState(req: object, state: RequestAuthState): void {
-  stateByRequest.set(req, state);
+/** Records (or, with `undefined`, forgets) the state of a request; `res` defaults to Express's `req.res`. */
+export function setAuthState(req: object, state: RequestAuthState | undefined, res: unknown = responseOf(req)): void {
+  const locals = localsOf(res);
+  const recorded = state && !(state instanceof RecordedAuthState) ? new RecordedAuthState(state.user, state.session) : state;
+  if (locals) {
+    locals[STATE] = recorded;
+    if (!recorded) stateByRequest.delete(req);
+  } else if (recorded) {
+    stateByRequest.set(req, recorded);
+  } else {
+    stateByRequest.delete(req);
+  }
 }
 
 const OURS = Symbol('wristband.requestUserAccessor');
@@ -43,7 +99,7 @@ export function defineRequestUserAccessor(proto: object): boolean {
   const existing = Object.getOwnPropertyDescriptor(proto, 'user');
   if (existing) return (existing.get as { [OURS]?: true } | undefined)?.[OURS] === true;
   const get = function (this: object): WristbandUser | undefined {
-    return stateByRequest.get(this)?.user;
+    return getAuthState(this)?.user;
   };
   Object.defineProperty(get, OURS, { value: true });
   Object.defineProperty(proto, 'user', {
@@ -52,8 +108,8 @@ export function defineRequestUserAccessor(proto: object): boolean {
     get,
     // Other code may assign `req.user` (passport's `logIn` does): it then is the request's user.
     set(this: object, user: WristbandUser | undefined) {
-      if (user === undefined || user === null) stateByRequest.delete(this);
-      else if (stateByRequest.get(this)?.user !== user) stateByRequest.set(this, { user });
+      if (user === undefined || user === null) setAuthState(this, undefined);
+      else if (getAuthState(this)?.user !== user) setAuthState(this, { user });
     },
   });
   return true;

@@ -1,6 +1,8 @@
 import { Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { defineRequestUserAccessor, setAuthState, type RequestAuthState } from './request-auth-state.js';
+import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
+import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
+import { defineRequestUserAccessor, recordedAuthState, setAuthState } from './request-auth-state.js';
 
 /**
  * Records the guard's result for a request and makes it visible as `request.user`. On Express the
@@ -20,8 +22,9 @@ export class RequestUserBinding implements OnApplicationBootstrap {
     if (typeof proto === 'object' && proto !== null) this.viaAccessor = defineRequestUserAccessor(proto);
   }
 
-  bind(req: object, state: RequestAuthState): void {
-    setAuthState(req, state);
-    if (!this.viaAccessor) (req as { user?: unknown }).user = state.user;
+  /** `res` is the request's response as the route handler gets it (Express's, with `locals`). */
+  bind(req: object, res: unknown, user: WristbandUser, session?: WristbandSession): void {
+    setAuthState(req, recordedAuthState(user, session), res);
+    if (!this.viaAccessor) (req as { user?: unknown }).user = user;
   }
 }
