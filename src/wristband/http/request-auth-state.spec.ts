@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { defineRequestUserAccessor, getAuthState, recordedAuthState, setAuthState } from './request-auth-state.js';
+import { defineRequestUserAccessor, getAuthState, recordedAuthState, requestUser, setAuthState } from './request-auth-state.js';
 
 const user = (userId: string) => ({ userId }) as WristbandUser;
 const session = { id: 's1' } as WristbandSession;
@@ -74,6 +74,27 @@ describe('request auth state on an Express response', () => {
       expect(view).not.toMatch(/refresh-secret|eyJ|accessToken|refreshToken/);
     }
     expect(Object.keys(res.locals)).toEqual(['title']);
+  });
+
+  it('gives @CurrentUser() what the guard or a req.user assignment recorded, and a user set any other way', () => {
+    const proto = {};
+    defineRequestUserAccessor(proto);
+    const contextOf = (req: object, res: object) => ({ getArgByIndex: <T>(i: number) => [req, res][i] as T });
+    const express = () => {
+      const res = { locals: Object.create(null) as object };
+      const req = Object.assign(Object.create(proto) as { user?: WristbandUser; res: object }, { res });
+      return { req, res, context: contextOf(req, res) };
+    };
+    const guarded = express();
+    setAuthState(guarded.req, { user: user('alice') }, guarded.res);
+    expect(requestUser(guarded.context)?.userId).toBe('alice');
+    const assigned = express();
+    assigned.req.user = user('bob');
+    expect(requestUser(assigned.context)?.userId).toBe('bob');
+    expect(requestUser(express().context)).toBeUndefined();
+    // A request whose prototype does not carry the accessor keeps its own `user` property.
+    const foreign = { user: user('carol'), res: { locals: Object.create(null) as object } };
+    expect(requestUser(contextOf(foreign, foreign.res))?.userId).toBe('carol');
   });
 
   it('falls back to a per-request record when the response has no locals (other adapters)', () => {

@@ -68,9 +68,12 @@ export function getAuthState(req: object, res: unknown = responseOf(req)): Reque
 
 /** `request.user` of an HTTP execution context: the guard's state first (no slow lookup on the request). */
 export function requestUser(context: Parameters<typeof rawRequest>[0]): WristbandUser | undefined {
-  const recorded = localsOf(context.getArgByIndex<unknown>(1))?.[STATE];
+  const locals = localsOf(context.getArgByIndex<unknown>(1));
+  const recorded = locals?.[STATE];
   if (recorded) return recorded.user;
   const req = rawRequest(context);
+  // With our accessor on the request's prototype, every `req.user` assignment was recorded in the locals.
+  if (locals && prototypesWithAccessor.has(Object.getPrototypeOf(req) as object)) return undefined;
   return stateByRequest.get(req)?.user ?? (req as { user?: WristbandUser }).user;
 }
 
@@ -89,6 +92,7 @@ export function setAuthState(req: object, state: RequestAuthState | undefined, r
 }
 
 const OURS = Symbol('wristband.requestUserAccessor');
+const prototypesWithAccessor = new WeakSet<object>();
 
 /**
  * Makes `request.user` on every request built from `proto` (Express's per-app request prototype) read
@@ -98,6 +102,7 @@ const OURS = Symbol('wristband.requestUserAccessor');
 export function defineRequestUserAccessor(proto: object): boolean {
   const existing = Object.getOwnPropertyDescriptor(proto, 'user');
   if (existing) return (existing.get as { [OURS]?: true } | undefined)?.[OURS] === true;
+  prototypesWithAccessor.add(proto);
   const get = function (this: object): WristbandUser | undefined {
     return getAuthState(this)?.user;
   };
