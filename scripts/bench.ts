@@ -9,10 +9,8 @@
  *    cookie, `/api/me` with the bearer token and the reference route `/bench/floor` (a no-op guard,
  *    `@CurrentUser()`, the session cookie, /api/me's body: see scripts/bench-app.ts), the order rotated
  *    each round. Prints req/s, p50, p99 and the app's CPU µs per request per route per round, the
- *    medians, and `session / unguarded`, `bearer / unguarded` (the targets): each round's ratio, then
- *    the median over rounds. Many short rounds, each ratio taken within one round, because the shared
- *    machine's speed drifts by several percent over seconds. Also the floor ratio and the guard's own
- *    CPU cost per request above the floor (information), and the ratios of the median req/s.
+ *    medians, `session / unguarded`, `bearer / unguarded` from the medians (the targets), the floor
+ *    ratio and the guard's own CPU cost per request above the floor (information).
  *    Any non-2xx answer, socket error or timeout fails the run (a failing route is not a fast one).
  * 4. Refresh figure: a second real session whose access token is already inside the 60 s expiry
  *    buffer, 50 concurrent `/api/me` → number of `refresh_token` calls Wristband received (must be 1).
@@ -24,13 +22,13 @@
  * Exit code: 0 when everything ran clean and every target was met; 1 when a run had errors or a check
  * failed (refresh figure, memory); 2 when everything ran clean but a speed ratio missed its target.
  *
- * Knobs (env): BENCH_ROUNDS (10, at least 3), BENCH_DURATION (1.5 s per route per round), BENCH_WARMUP
+ * Knobs (env): BENCH_ROUNDS (5, at least 3), BENCH_DURATION (3 s per route per round), BENCH_WARMUP
  * (2 s per route), BENCH_CONNECTIONS (10), BENCH_MEMORY_BATCHES (3), BENCH_MEMORY_REQUESTS (100000 per
  * batch), BENCH_CPU_PROF=1 (writes V8 CPU profiles of the app to bench-results/prof/: the `.0.` file is the
  * main thread, the other one the TypeScript loader thread of scripts/bench-app.ts), BENCH_COMPARE=1 (adds
  * the other approaches issue 6 names to the rounds, see scripts/bench-compare.ts: iron-session as
  * Wristband's demo uses it, jose on every request, this module's cookie opened on every request; about
- * a minute more).
+ * 50 s more).
  *
  * The machine's load average is printed before and after: on a shared machine other processes take
  * CPU from the app and from autocannon, which is why routes are interleaved and medians are used.
@@ -67,8 +65,8 @@ const num = (name: string, dflt: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
-const ROUNDS = Math.max(3, Math.floor(num('BENCH_ROUNDS', 10)));
-const DURATION = num('BENCH_DURATION', 1.5);
+const ROUNDS = Math.max(3, Math.floor(num('BENCH_ROUNDS', 5)));
+const DURATION = num('BENCH_DURATION', 3);
 const WARMUP = num('BENCH_WARMUP', 2);
 const CONNECTIONS = Math.floor(num('BENCH_CONNECTIONS', 10));
 const MEMORY_REQUESTS = Math.floor(num('BENCH_MEMORY_REQUESTS', 100_000));
@@ -234,7 +232,7 @@ function figures(route: RouteName, roundNo: number, r: autocannon.Result, appCpu
   return {
     route,
     round: roundNo,
-    // Over the run's real length: autocannon's per-second average has one sample in a 1.5 s run.
+    // Over the run's real length (autocannon's average of per-second samples drops the last part second).
     reqPerSec: r.duration > 0 ? Math.round(r.requests.total / r.duration) : 0,
     mean: round2(r.latency.mean),
     p50: r.latency.p50,
@@ -375,16 +373,6 @@ async function main(): Promise<number> {
         );
       }
     }
-    /** A route's runs in round order. */
-    const roundsOf = (name: RouteName) => runs.filter((x) => x.route === name).sort((a, b) => a.round - b.round);
-    /**
-     * The target figure: `a / b` in each round, then the median over rounds. A round drives its routes
-     * back to back, so a slow spell of the shared machine weighs on both sides of a round's ratio.
-     */
-    const roundRatio = (a: RouteName, b: RouteName) => {
-      const bs = roundsOf(b);
-      return median(roundsOf(a).map((x, i) => x.reqPerSec / bs[i].reqPerSec));
-    };
     const medians = Object.fromEntries(
       order.map((name) => {
         const mine = runs.filter((x) => x.route === name);
@@ -409,34 +397,29 @@ async function main(): Promise<number> {
               name,
               {
                 what,
-                toUnguarded: round2(roundRatio(name, 'unguarded')),
+                toUnguarded: round2(medians[name].reqPerSec / medians.unguarded.reqPerSec),
                 oursRoute: ours,
-                oursTimesFaster: round2(roundRatio(ours, name)),
+                oursTimesFaster: round2(medians[ours].reqPerSec / medians[name].reqPerSec),
               },
             ];
           }),
         )
       : undefined;
     const ratios = {
-      session: round2(roundRatio('session', 'unguarded')),
-      bearer: round2(roundRatio('bearer', 'unguarded')),
-      /** Not a target: what a guard that does nothing reaches with the same cookie and body. */
-      floor: round2(roundRatio('floor', 'unguarded')),
-      /** Not targets: the guarded routes against that floor, i.e. the share of the guard itself. */
-      sessionToFloor: round2(roundRatio('session', 'floor')),
-      bearerToFloor: round2(roundRatio('bearer', 'floor')),
-    };
-    /** Not targets: the same ratios from each route's median req/s (rounds not paired). */
-    const ratiosOfMedians = {
       session: round2(medians.session.reqPerSec / medians.unguarded.reqPerSec),
       bearer: round2(medians.bearer.reqPerSec / medians.unguarded.reqPerSec),
+      /** Not a target: what a guard that does nothing reaches with the same cookie and body. */
       floor: round2(medians.floor.reqPerSec / medians.unguarded.reqPerSec),
+      /** Not targets: the guarded routes against that floor, i.e. the share of the guard itself. */
+      sessionToFloor: round2(medians.session.reqPerSec / medians.floor.reqPerSec),
+      bearerToFloor: round2(medians.bearer.reqPerSec / medians.floor.reqPerSec),
     };
-    /** App CPU per request above the reference route in the same round (median): what the guard itself costs. */
+    /** App CPU per request above the reference route, from the medians: what the guard itself costs. */
     const guardCpuUs = {
-      session: round2(median(roundsOf('session').map((x, i) => x.appCpuUs - roundsOf('floor')[i].appCpuUs))),
-      bearer: round2(median(roundsOf('bearer').map((x, i) => x.appCpuUs - roundsOf('floor')[i].appCpuUs))),
+      session: round2(medians.session.appCpuUs - medians.floor.appCpuUs),
+      bearer: round2(medians.bearer.appCpuUs - medians.floor.appCpuUs),
     };
+    // Same-round ratios, for judging noise (the targets use the medians).
     const perRoundRatios = Array.from({ length: ROUNDS }, (_, i) => {
       const get = (n: RouteName) => runs.find((x) => x.round === i + 1 && x.route === n)!.reqPerSec;
       return {
@@ -517,12 +500,11 @@ async function main(): Promise<number> {
     }
     log(`\nper-round ratios (session, bearer, floor): ${perRoundRatios.map((p) => `r${p.round} ${p.session.toFixed(2)}/${p.bearer.toFixed(2)}/${p.floor.toFixed(2)}`).join(', ')}`);
     log('\nsummary');
-    log(`  (ratios: median over the ${ROUNDS} rounds of each round's ratio; from the median req/s above: session ${ratiosOfMedians.session.toFixed(2)}, bearer ${ratiosOfMedians.bearer.toFixed(2)}, floor ${ratiosOfMedians.floor.toFixed(2)})`);
     log(`  session / unguarded   ${ratios.session.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.sessionRatio.met ? 'OK' : 'BELOW TARGET'}`);
     log(`  bearer  / unguarded   ${ratios.bearer.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.bearerRatio.met ? 'OK' : 'BELOW TARGET'}`);
     log(`  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body; no guard can beat it)`);
     log(`  session / floor       ${ratios.sessionToFloor.toFixed(2)}, bearer / floor ${ratios.bearerToFloor.toFixed(2)}   (info: the guard's own share; the bearer route sends its 1 KB token instead of the cookie)`);
-    log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, same round, median)`);
+    log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`);
     for (const [name, c] of Object.entries(comparison ?? {})) {
       log(`  ${ROUTE_LABEL[name as ComparedRoute].replace('GET /bench/', '').padEnd(20)} ${c.toUnguarded.toFixed(2)}   (info: ${c.what}; /api/me with the ${c.oursRoute === 'session' ? 'session cookie' : 'bearer token'} is ${c.oursTimesFaster.toFixed(2)}× as fast)`);
     }
@@ -538,7 +520,6 @@ async function main(): Promise<number> {
       sanity,
       runs,
       medians,
-      ratiosOfMedians,
       ratios,
       guardCpuUs,
       comparison,
