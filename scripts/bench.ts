@@ -232,7 +232,7 @@ function figures(route: RouteName, roundNo: number, r: autocannon.Result, appCpu
   return {
     route,
     round: roundNo,
-    // Over the run's real length (autocannon's average of per-second samples drops the last part second).
+    // All requests over the run's measured length, rather than autocannon's mean of its few per-second samples.
     reqPerSec: r.duration > 0 ? Math.round(r.requests.total / r.duration) : 0,
     mean: round2(r.latency.mean),
     p50: r.latency.p50,
