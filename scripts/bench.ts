@@ -502,7 +502,7 @@ async function main(): Promise<number> {
     log('\nsummary');
     log(`  session / unguarded   ${ratios.session.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.sessionRatio.met ? 'OK' : 'BELOW TARGET'}`);
     log(`  bearer  / unguarded   ${ratios.bearer.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.bearerRatio.met ? 'OK' : 'BELOW TARGET'}`);
-    log(`  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body; no guard can beat it)`);
+    log(`  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body: what a guard that does nothing costs)`);
     log(`  session / floor       ${ratios.sessionToFloor.toFixed(2)}, bearer / floor ${ratios.bearerToFloor.toFixed(2)}   (info: the guard's own share; the bearer route sends its 1 KB token instead of the cookie)`);
     log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`);
     for (const [name, c] of Object.entries(comparison ?? {})) {
