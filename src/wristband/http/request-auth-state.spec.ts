@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { defineRequestUserAccessor, getAuthState, recordedAuthState, requestUser, setAuthState } from './request-auth-state.js';
+import { defineRequestUserAccessor, getAuthState, requestUser, setAuthState } from './request-auth-state.js';
 
 const user = (userId: string) => ({ userId }) as WristbandUser;
 const session = { id: 's1' } as WristbandSession;
@@ -12,7 +12,7 @@ describe('request.user accessor', () => {
     expect(defineRequestUserAccessor(proto)).toBe(true);
     const a = Object.create(proto) as { user?: WristbandUser };
     const b = Object.create(proto) as { user?: WristbandUser };
-    setAuthState(a, { user: user('alice'), session });
+    setAuthState(a, user('alice'), session);
     expect(a.user?.userId).toBe('alice');
     expect(b.user).toBeUndefined();
     expect(Object.keys(a)).toEqual([]);
@@ -23,7 +23,7 @@ describe('request.user accessor', () => {
     defineRequestUserAccessor(proto);
     const req = Object.create(proto) as { user?: WristbandUser };
     const alice = user('alice');
-    setAuthState(req, { user: alice, session });
+    setAuthState(req, alice, session);
     req.user = alice;
     expect(getAuthState(req)?.session).toBe(session);
     req.user = user('mallory');
@@ -53,7 +53,7 @@ describe('request auth state on an Express response', () => {
 
   it('keeps the state with the response, readable through the request, gone with a new exchange', () => {
     const { req, res } = exchange();
-    setAuthState(req, recordedAuthState(user('alice'), secretSession), res);
+    setAuthState(req, user('alice'), secretSession, res);
     expect(getAuthState(req)?.user.userId).toBe('alice');
     expect(getAuthState(req)?.session).toBe(secretSession);
     expect(getAuthState(exchange().req)).toBeUndefined();
@@ -64,7 +64,7 @@ describe('request auth state on an Express response', () => {
   it('never shows the session to code that logs, copies or renders res.locals', () => {
     const { req, res } = exchange();
     res.locals.title = 'Projects';
-    setAuthState(req, { user: user('alice'), session: secretSession }, res);
+    setAuthState(req, user('alice'), secretSession, res);
     const views = [
       inspect(res.locals, { depth: null, showHidden: true }),
       inspect({ ...res.locals }, { depth: null, showHidden: true }),
@@ -86,7 +86,7 @@ describe('request auth state on an Express response', () => {
       return { req, res, context: contextOf(req, res) };
     };
     const guarded = express();
-    setAuthState(guarded.req, { user: user('alice') }, guarded.res);
+    setAuthState(guarded.req, user('alice'), undefined, guarded.res);
     expect(requestUser(guarded.context)?.userId).toBe('alice');
     const assigned = express();
     assigned.req.user = user('bob');
@@ -99,7 +99,7 @@ describe('request auth state on an Express response', () => {
 
   it('falls back to a per-request record when the response has no locals (other adapters)', () => {
     const req = {};
-    setAuthState(req, { user: user('bob') });
+    setAuthState(req, user('bob'));
     expect(getAuthState(req)?.user.userId).toBe('bob');
     setAuthState(req, undefined);
     expect(getAuthState(req)).toBeUndefined();

@@ -25,10 +25,6 @@ class RecordedAuthState implements RequestAuthState {
   }
 }
 
-export function recordedAuthState(user: WristbandUser, session?: WristbandSession): RequestAuthState {
-  return new RecordedAuthState(user, session);
-}
-
 /**
  * Where a request's state is kept. Not on the request: Express re-prototypes every request
  * (`Object.setPrototypeOf`), which gives each one its own V8 hidden class, so every property added to
@@ -77,10 +73,18 @@ export function requestUser(context: Parameters<typeof rawRequest>[0]): Wristban
   return stateByRequest.get(req)?.user ?? (req as { user?: WristbandUser }).user;
 }
 
-/** Records (or, with `undefined`, forgets) the state of a request; `res` defaults to Express's `req.res`. */
-export function setAuthState(req: object, state: RequestAuthState | undefined, res: unknown = responseOf(req)): void {
+/**
+ * Records the user (and the session behind it) of a request, or forgets it with `undefined`; `res`
+ * defaults to Express's `req.res`.
+ */
+export function setAuthState(
+  req: object,
+  user: WristbandUser | undefined,
+  session?: WristbandSession,
+  res: unknown = responseOf(req),
+): void {
   const locals = localsOf(res);
-  const recorded = state && !(state instanceof RecordedAuthState) ? new RecordedAuthState(state.user, state.session) : state;
+  const recorded = user && new RecordedAuthState(user, session);
   if (locals) {
     locals[STATE] = recorded;
     if (!recorded) stateByRequest.delete(req);
@@ -114,7 +118,7 @@ export function defineRequestUserAccessor(proto: object): boolean {
     // Other code may assign `req.user` (passport's `logIn` does): it then is the request's user.
     set(this: object, user: WristbandUser | undefined) {
       if (user === undefined || user === null) setAuthState(this, undefined);
-      else if (getAuthState(this)?.user !== user) setAuthState(this, { user });
+      else if (getAuthState(this)?.user !== user) setAuthState(this, user);
     },
   });
   return true;

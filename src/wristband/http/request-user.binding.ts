@@ -2,7 +2,7 @@ import { Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/commo
 import { HttpAdapterHost } from '@nestjs/core';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { defineRequestUserAccessor, recordedAuthState, setAuthState } from './request-auth-state.js';
+import { defineRequestUserAccessor, setAuthState } from './request-auth-state.js';
 
 /**
  * Records the guard's result for a request and makes it visible as `request.user`. On Express the
@@ -24,7 +24,7 @@ export class RequestUserBinding implements OnApplicationBootstrap {
 
   /** `res` is the request's response as the route handler gets it (Express's, with `locals`). */
   bind(req: object, res: unknown, user: WristbandUser, session?: WristbandSession): void {
-    setAuthState(req, recordedAuthState(user, session), res);
+    setAuthState(req, user, session, res);
     if (!this.viaAccessor) (req as { user?: unknown }).user = user;
   }
 }
