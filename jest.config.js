@@ -10,6 +10,8 @@ const common = {
   transform: { '^.+\\.ts$': tsJest },
 };
 export default {
+  // e2e tests wait on real servers and real token lifetimes, with every suite running at once in CI.
+  testTimeout: 20_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },

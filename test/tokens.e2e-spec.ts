@@ -2,14 +2,17 @@ import { request, type CookieJar } from './support/http-client.js';
 import { login, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TOKEN_TTL_SECONDS = 2;
+const PAST_EXPIRY_MS = TOKEN_TTL_SECONDS * 1000 + 100;
 
 describe('token refresh: one at a time, resilient to Wristband faults', () => {
   let stack: TestStack;
   const me = (jar: CookieJar) => request(`${stack.app.url}/api/me`, { jar });
 
   beforeAll(async () => {
+    // The shortest token the emulator issues (see its README): expired for the app after PAST_EXPIRY_MS.
     stack = await startStack({
-      emulator: { accessTokenTtlSeconds: 1 },
+      emulator: { accessTokenTtlSeconds: TOKEN_TTL_SECONDS },
       wristband: { tokens: { expiryBufferSeconds: 0, retryBaseDelayMs: 50, requestTimeoutMs: 1000, refreshBudgetMs: 3000 } },
     });
   });
@@ -22,8 +25,9 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
   });
 
   async function expiredSession(): Promise<CookieJar> {
-    const { jar } = await login(stack, stack.app);
-    await sleep(1100);
+    const { jar, callback } = await login(stack, stack.app);
+    expect(callback.status).toBe(302);
+    await sleep(PAST_EXPIRY_MS);
     stack.emulator.resetCalls();
     return jar;
   }
@@ -34,7 +38,7 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => me(jar)));
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
-    stack.emulator.setAccessTokenTtl(1);
+    stack.emulator.setAccessTokenTtl(TOKEN_TTL_SECONDS);
   });
 
   it('503 twice, then success → 200 after retries', async () => {
@@ -81,7 +85,7 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
     stack.emulator.setOmitRefreshTokenOnRefresh(true);
     const jar = await expiredSession();
     expect((await me(jar)).status).toBe(200);
-    await sleep(1100);
+    await sleep(PAST_EXPIRY_MS);
     expect((await me(jar)).status).toBe(200);
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
   });

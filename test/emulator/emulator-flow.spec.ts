@@ -350,10 +350,12 @@ describe('Wristband emulator: authorization code flow', () => {
   });
 
   it('runtime TTL, refresh-token rotation switch, omitted refresh tokens, revokeUserGrants', async () => {
-    emu.setAccessTokenTtl(1);
+    // The shortest lifetime: `exp` is in whole seconds, so a 1 s token may be dead before userinfo is called.
+    expect(() => emu.setAccessTokenTtl(1)).toThrow(/at least 2 seconds/);
+    emu.setAccessTokenTtl(2);
     try {
       const tokens = await exchange(emu, await login(emu, { email: 'carol@globex.test' }));
-      expect(tokens.expires_in).toBe(1);
+      expect(tokens.expires_in).toBe(2);
       expect((await userinfo(emu, tokens.access_token)).status).toBe(200);
 
       emu.setRefreshTokenRotation(false);

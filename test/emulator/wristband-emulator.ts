@@ -324,7 +324,7 @@ export class WristbandEmulator {
       accessTokenRoles: opts.accessTokenRoles ?? false,
       quiet: opts.quiet ?? true,
     };
-    this.accessTokenTtl = this.opts.accessTokenTtlSeconds;
+    this.accessTokenTtl = checkedAccessTokenTtl(this.opts.accessTokenTtlSeconds);
     this.rotate = this.opts.rotateRefreshTokens;
     this.clients = (opts.clients?.length ? opts.clients : [DEFAULT_CLIENT]).map((c) => ({
       ...c,
@@ -422,8 +422,7 @@ export class WristbandEmulator {
   // ---------------------------------------------------------------- runtime state
 
   setAccessTokenTtl(seconds: number): void {
-    if (!(Number.isInteger(seconds) && seconds > 0)) throw new Error('emulator: TTL must be a positive integer');
-    this.accessTokenTtl = seconds;
+    this.accessTokenTtl = checkedAccessTokenTtl(seconds);
   }
 
   setRefreshTokenRotation(on: boolean): void {
@@ -1319,4 +1318,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Wristba
     ErrorsRef = m.errors;
   });
   return WristbandEmulator.start(opts);
+}
+
+/**
+ * `exp` is whole seconds after the whole-second `iat`, so a 1 s token can expire milliseconds after it is
+ * issued (and fail the login's userinfo call). 2 s is the shortest lifetime that always outlives a login.
+ */
+function checkedAccessTokenTtl(seconds: number): number {
+  if (!(Number.isInteger(seconds) && seconds >= 2)) throw new Error('emulator: access token TTL must be an integer of at least 2 seconds');
+  return seconds;
 }
