@@ -5,6 +5,7 @@ import { startEmulator, type WristbandEmulator } from './wristband-emulator.js';
 import { APPLICATION, DEFAULT_CLIENT, IDP_NAME, ROLES, SEED_PASSWORD } from './seed.js';
 import { CookieJar, basicAuth, request } from '../support/http-client.js';
 import {
+  DEFAULT_SCOPE,
   authorizeUrl,
   decodeJwt,
   exchange,
@@ -53,8 +54,10 @@ describe('Wristband emulator: authorization code flow', () => {
       expires_in: 1800,
       id_token: expect.any(String),
       refresh_token: expect.any(String),
-      scope: expect.stringContaining('openid'),
+      scope: expect.any(String),
     });
+    // Wristband answers the scope it granted, offline_access included (oidc-provider drops it by default).
+    expect(tokens.scope!.split(' ').sort()).toEqual(DEFAULT_SCOPE.split(' ').sort());
 
     // Access token: Wristband shape, verifiable with the served JWKS.
     const { header, payload } = decodeJwt(tokens.access_token);
@@ -77,7 +80,7 @@ describe('Wristband emulator: authorization code flow', () => {
     });
     expect(payload).not.toHaveProperty('aud');
     expect(payload).not.toHaveProperty('roles');
-    expect(String(payload.scope).split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'profile', 'roles']));
+    expect(String(payload.scope).split(' ').sort()).toEqual(DEFAULT_SCOPE.split(' ').sort());
     expect(Number(payload.exp) - Number(payload.iat)).toBe(1800);
 
     const jwksRes = await request(`${emu.url}/api/v1/oauth2/jwks`);
@@ -124,6 +127,8 @@ describe('Wristband emulator: authorization code flow', () => {
     const t1 = r1.json<TokenResponse>();
     expect(t1.refresh_token).toEqual(expect.any(String));
     expect(t1.refresh_token).not.toBe(tokens.refresh_token);
+    expect(t1.scope!.split(' ').sort()).toEqual(DEFAULT_SCOPE.split(' ').sort());
+    expect(String(decodeJwt(t1.access_token).payload.scope).split(' ').sort()).toEqual(DEFAULT_SCOPE.split(' ').sort());
     expect(decodeJwt(t1.access_token).payload).toMatchObject({ tnt_id: emu.tenant('acme').id, amr: ['pwd'] });
     expect((await userinfo(emu, t1.access_token)).status).toBe(200);
 
@@ -171,6 +176,7 @@ describe('Wristband emulator: authorization code flow', () => {
   it('returns roles per user and no refresh token without offline_access', async () => {
     const tokens = await exchange(emu, await login(emu, { email: 'dave@initech.test', scope: 'openid email roles' }));
     expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.scope!.split(' ').sort()).toEqual(['email', 'openid', 'roles']);
     const claims = (await userinfo(emu, tokens.access_token)).json();
     expect(claims).toMatchObject({ tnt_name: 'initech', roles: [], email_verified: false });
     expect(claims).not.toHaveProperty('given_name');

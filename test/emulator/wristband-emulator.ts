@@ -758,7 +758,11 @@ export class WristbandEmulator {
       if ((path === P.authorize || path.startsWith(`${P.authorize}/`)) && ctx.status >= 300 && ctx.status < 400) {
         emu.rewriteAuthorizeRedirect(ctx);
       } else if (path === P.token && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-        if (emu.omitRefreshOnRefresh && ctx.oidc?.params?.grant_type === 'refresh_token') delete ctx.body.refresh_token;
+        const refreshGrant = ctx.oidc?.params?.grant_type === 'refresh_token';
+        // oidc-provider leaves offline_access out of the granted scope (no prompt=consent); Wristband lists
+        // it whenever the grant is offline: a code exchange that issued a refresh token, or any refresh.
+        if (refreshGrant || ctx.body.refresh_token) ctx.body.scope = withOfflineAccess(ctx.body.scope);
+        if (emu.omitRefreshOnRefresh && refreshGrant) delete ctx.body.refresh_token;
       }
     });
 
@@ -815,6 +819,8 @@ export class WristbandEmulator {
       Object.assign(p, { sub_kind: 'client', app_id: APPLICATION.id, van_dom: this.vanityDomain });
     }
     p.aud = NO_AUD;
+    if (src?.kind === 'RefreshToken' || (src?.kind === 'AuthorizationCode' && this.offlineCodes.has(src.jti)))
+      p.scope = withOfflineAccess(p.scope);
     delete p.authorization_details;
     jwt.header = { typ: 'at+JWT' };
     this.issuedJtis.set(p.jti, { grantId: token.grantId, exp: p.exp });
@@ -1327,4 +1333,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Wristba
 function checkedAccessTokenTtl(seconds: number): number {
   if (!(Number.isInteger(seconds) && seconds >= 2)) throw new Error('emulator: access token TTL must be an integer of at least 2 seconds');
   return seconds;
+}
+
+function withOfflineAccess(scope: unknown): string {
+  const scopes = String(scope ?? '').split(' ').filter(Boolean);
+  return scopes.includes('offline_access') ? scopes.join(' ') : [...scopes, 'offline_access'].join(' ');
 }
