@@ -21,7 +21,13 @@ export class AppModule {
   /** Validates the environment now: a bad configuration throws one error naming every bad variable. */
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
     const config = loadAppConfig(options.env ?? process.env);
-    const wristband = { ...config.wristband, ...options.wristband };
+    // The graph options go next to useFactory: the factory's result cannot hold them.
+    const { globalGuard, registerAuthRoutes, ...wristband } = {
+      ...config.wristband,
+      ...options.wristband,
+      // The one option group the environment fills (WRISTBAND_BEARER_ALLOWED_CLIENT_IDS): merged, not replaced.
+      bearer: { ...config.wristband.bearer, ...options.wristband?.bearer },
+    };
     return {
       module: AppModule,
       imports: [
@@ -29,7 +35,8 @@ export class AppModule {
         WristbandModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (c: ConfigService<AppConfig, true>) => c.get('wristband', { infer: true }),
-          globalGuard: wristband.globalGuard,
+          globalGuard,
+          registerAuthRoutes,
         }),
       ],
       controllers: [HomeController, HealthController, MeController, AdminController, ProjectsController],

@@ -1,13 +1,63 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { CurrentUser, WristbandGuard, type WristbandUser } from '../src/wristband/index.js';
+import { authorizeUrl, decodeJwt, pkce, refresh, tokenRequest, type TokenResponse } from './emulator/helpers.js';
 import { request } from './support/http-client.js';
-import { login, startStack, type TestStack } from './support/test-stack.js';
+import {
+  CLIENT_ID,
+  PASSWORD,
+  appEnv,
+  freePort,
+  login,
+  startModuleApp,
+  startStack,
+  startTestApp,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
+
+/** Two more clients of the same Wristband application, as an SPA and a mobile app would have. */
+const SPA_CLIENT = { clientId: 'wb-e2e-spa', clientSecret: 'wb-e2e-spa-secret-0123456789-abcdef', redirectUris: ['http://localhost:1/spa/callback'] };
+const MOBILE_CLIENT = { clientId: 'wb-e2e-mobile', clientSecret: 'wb-e2e-mobile-secret-0123456789-abc', redirectUris: ['http://localhost:1/mobile/callback'] };
+
+@Controller('probe')
+class BearerProbeController {
+  @Get()
+  @UseGuards(WristbandGuard)
+  probe(@CurrentUser() user: WristbandUser) {
+    return { userId: user.userId, clientId: user.clientId ?? null, authenticatedBy: user.authenticatedBy };
+  }
+}
 
 describe('bearer tokens on the same guard', () => {
   let stack: TestStack;
   const me = (token: string | undefined, extra: Record<string, string> = {}) =>
     request(`${stack.app.url}/api/me`, { headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...extra } });
+  const bearer = (app: TestApp, path: string, token: string) => request(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const expectInvalidToken = (res: Awaited<ReturnType<typeof request>>) => {
+    expect(res.status).toBe(401);
+    expect(res.json()).toMatchObject({ statusCode: 401, reason: 'invalid_token' });
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="wristband", error="invalid_token"/);
+  };
+
+  /** The real code flow of one client at the emulator (PKCE, login form, code exchange): Wristband's own tokens. */
+  async function codeFlowTokens(clientId: string): Promise<TokenResponse> {
+    const { verifier, challenge } = pkce();
+    const callback = new URL(
+      await stack.emulator.authorizeViaForm(authorizeUrl(stack.emulator, { clientId, challenge }), { username: 'alice@acme.test', password: PASSWORD }),
+    );
+    const res = await tokenRequest(stack.emulator, {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: stack.emulator.client(clientId).redirectUris[0],
+      code_verifier: verifier,
+    }, clientId);
+    expect(res.status).toBe(200);
+    return res.json<TokenResponse>();
+  }
 
   beforeAll(async () => {
-    stack = await startStack({ wristband: { bearer: { jwksCooldownMs: 1000 } } });
+    // A 1 ms JWKS cooldown: a token signed with a rotated key is accepted at once, without waiting.
+    stack = await startStack({ wristband: { bearer: { jwksCooldownMs: 1 } }, extraClients: [SPA_CLIENT, MOBILE_CLIENT] });
   });
   afterAll(async () => {
     await stack?.close();
@@ -48,19 +98,94 @@ describe('bearer tokens on the same guard', () => {
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="wristband", error="invalid_token"/);
   });
 
-  it('a flood of unknown kids causes no JWKS fetch storm', async () => {
-    await me(await stack.emulator.mintAccessToken()); // keys cached
-    stack.emulator.resetCalls();
-    const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => stack.emulator.mintAccessToken({ kid: `unknown-${i}` })));
-    const results = await Promise.all(tokens.map((t) => me(t)));
-    expect(results.every((r) => r.status === 401)).toBe(true);
-    expect(stack.emulator.calls('jwks')).toBeLessThanOrEqual(1);
+  it('a flood of unknown kids causes one JWKS fetch, then none within the cooldown', async () => {
+    // An instance of its own, with the default 30 s cooldown and no keys fetched yet.
+    const port = await freePort();
+    const fresh = await startTestApp(port, { env: appEnv(stack.emulator, port) });
+    try {
+      stack.emulator.resetCalls();
+      const flood = async () => {
+        const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => stack.emulator.mintAccessToken({ kid: `unknown-${i}` })));
+        const results = await Promise.all(tokens.map((t) => request(`${fresh.url}/api/me`, { headers: { authorization: `Bearer ${t}` } })));
+        expect(results.map((r) => r.status)).toEqual(Array(30).fill(401));
+      };
+      await flood();
+      expect(stack.emulator.calls('jwks')).toBe(1);
+      await flood();
+      expect(stack.emulator.calls('jwks')).toBe(1);
+    } finally {
+      await fresh.close();
+    }
   });
 
-  it('key rotation at the emulator: tokens signed with the new key are accepted', async () => {
+  it('key rotation at the emulator: tokens signed with the new key are accepted after one JWKS fetch', async () => {
+    expect((await me(await stack.emulator.mintAccessToken())).status).toBe(200); // old key cached
     await stack.emulator.rotateKeys();
-    await new Promise((r) => setTimeout(r, 1100)); // past the JWKS refetch cooldown
+    stack.emulator.resetCalls();
     expect((await me(await stack.emulator.mintAccessToken())).status).toBe(200);
+    expect(stack.emulator.calls('jwks')).toBe(1);
+  });
+
+  describe('ID tokens and the clients tokens were issued to', () => {
+    it('an ID token of this app (no typ header, nonce, aud = client id) is refused as a bearer token', async () => {
+      const tokens = await codeFlowTokens(CLIENT_ID);
+      const { header, payload } = decodeJwt(tokens.id_token!);
+      // What makes it dangerous: the verifier's typ check cannot see it, and it names the same user and tenant.
+      expect(header.typ).toBeUndefined();
+      expect(payload).toMatchObject({ aud: CLIENT_ID, sub: stack.emulator.user('alice@acme.test').id, tnt_id: stack.emulator.tenant('acme').id });
+      expectInvalidToken(await me(tokens.id_token));
+      // The access token of the same exchange is accepted.
+      expect((await me(tokens.access_token)).status).toBe(200);
+    });
+
+    it('an ID token from a refresh is refused too, as is an SPA\'s ID token', async () => {
+      const own = await codeFlowTokens(CLIENT_ID);
+      const refreshed = await refresh(stack.emulator, own.refresh_token!);
+      expect(refreshed.status).toBe(200);
+      const refreshedIdToken = refreshed.json<TokenResponse>().id_token!;
+      expect(refreshedIdToken).toBeDefined();
+      expectInvalidToken(await me(refreshedIdToken));
+      expectInvalidToken(await me((await codeFlowTokens(SPA_CLIENT.clientId)).id_token));
+    });
+
+    it('access-token-shaped tokens with ID-token claims or without client_id are refused', async () => {
+      expectInvalidToken(await me(await stack.emulator.mintAccessToken({ claims: { nonce: 'n-0123456789' } })));
+      expectInvalidToken(await me(await stack.emulator.mintAccessToken({ claims: { at_hash: 'x0123456789abcdefghijk' } })));
+      expectInvalidToken(await me(await stack.emulator.mintAccessToken({ omit: ['client_id'] })));
+      // auth_time alone is no sign of an ID token: Wristband access tokens carry it.
+      expect(decodeJwt(await stack.emulator.mintAccessToken()).payload.auth_time).toEqual(expect.any(Number));
+    });
+
+    it('access tokens of other clients of the application are accepted; request.user.clientId names the client', async () => {
+      const port = await freePort();
+      const probe = await startModuleApp(stack, port, { controllers: [BearerProbeController] });
+      try {
+        const alice = stack.emulator.user('alice@acme.test').id;
+        for (const clientId of [CLIENT_ID, SPA_CLIENT.clientId]) {
+          const res = await bearer(probe, '/probe', (await codeFlowTokens(clientId)).access_token);
+          expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { userId: alice, clientId, authenticatedBy: 'bearer' } });
+        }
+      } finally {
+        await probe.close();
+      }
+    });
+
+    it('WRISTBAND_BEARER_ALLOWED_CLIENT_IDS pins bearer tokens to the listed clients', async () => {
+      const port = await freePort();
+      const pinned = await startTestApp(port, {
+        env: appEnv(stack.emulator, port, { WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ` ${CLIENT_ID}, ${SPA_CLIENT.clientId} ` }),
+      });
+      try {
+        expect((await bearer(pinned, '/api/me', (await codeFlowTokens(CLIENT_ID)).access_token)).status).toBe(200);
+        expect((await bearer(pinned, '/api/me', (await codeFlowTokens(SPA_CLIENT.clientId)).access_token)).status).toBe(200);
+        const mobile = (await codeFlowTokens(MOBILE_CLIENT.clientId)).access_token;
+        expectInvalidToken(await bearer(pinned, '/api/me', mobile));
+        // The same token is good on the unpinned app: only the pin refuses it.
+        expect((await me(mobile)).status).toBe(200);
+      } finally {
+        await pinned.close();
+      }
+    });
   });
 
   it('bearer requests skip CSRF on unsafe methods', async () => {

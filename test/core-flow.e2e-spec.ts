@@ -3,6 +3,7 @@ import { RedisTestServer } from './support/redis-server.js';
 import { CLIENT_ID, login, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleepUntil = (epochMs: number) => sleep(Math.max(0, epochMs - Date.now()));
 
 // The same assertions over both session stores: sealed cookie (default) and Redis.
 describe.each(['cookie', 'redis'] as const)('core flow over the %s session store: login → /api/me → refresh → logout', (store) => {
@@ -11,10 +12,10 @@ describe.each(['cookie', 'redis'] as const)('core flow over the %s session store
 
   beforeAll(async () => {
     if (store === 'redis') redis = await RedisTestServer.start();
-    // 2 s access tokens and no expiry buffer, so a refresh is due after a short wait.
+    // 2 s access tokens and the default 60 s buffer: it shrinks to half the lifetime, so a refresh is
+    // due 1 s after each one.
     stack = await startStack({
       emulator: { accessTokenTtlSeconds: 2 },
-      wristband: { tokens: { expiryBufferSeconds: 0 } },
       env: redis ? { REDIS_URL: redis.url } : {},
     });
   });
@@ -51,15 +52,18 @@ describe.each(['cookie', 'redis'] as const)('core flow over the %s session store
     const { accessToken: first, expiresAt } = token1.json<{ accessToken: string; expiresAt: number }>();
     expect(first.split('.')).toHaveLength(3);
     expect(expiresAt).toBeGreaterThan(Date.now());
+    expect(stack.emulator.calls('token', 'refresh_token')).toBe(0);
 
-    // The access token expires: the next request refreshes it once, transparently.
-    await sleep(2200);
+    // The access token is due: the next request refreshes it once, transparently.
+    await sleepUntil(expiresAt + 20);
     const afterExpiry = await request(`${stack.app.url}/api/me`, { jar });
     expect(afterExpiry.status).toBe(200);
     expect(afterExpiry.headers['set-cookie']?.some((c) => c.startsWith('wb_session='))).toBe(true);
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
-    const { accessToken: second } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{ accessToken: string }>();
-    expect(second).not.toBe(first);
+    const token2 = (await request(`${stack.app.url}/auth/token`, { jar })).json<{ accessToken: string; expiresAt: number }>();
+    expect(token2.accessToken).not.toBe(first);
+    expect(token2.expiresAt).toBeGreaterThan(Date.now());
+    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
 
     // Logout: refresh token revoked, cookies cleared, browser sent to the tenant's Wristband logout.
     const logout = await request(`${stack.app.url}/auth/logout`, { jar });
@@ -88,8 +92,9 @@ describe.each(['cookie', 'redis'] as const)('core flow over the %s session store
 
   it('ends the session when Wristband rejects the refresh token', async () => {
     const { jar } = await login(stack, stack.app, { username: 'bob@acme.test' });
+    const { expiresAt } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{ expiresAt: number }>();
     await stack.emulator.revokeUserGrants('bob@acme.test');
-    await sleep(2200);
+    await sleepUntil(expiresAt + 20);
     const res = await request(`${stack.app.url}/api/me`, { jar });
     expect(res.status).toBe(401);
     expect(res.json()).toMatchObject({ reason: 'session_expired' });

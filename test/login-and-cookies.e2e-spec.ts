@@ -1,6 +1,43 @@
 import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
-import { CookieJar, request } from './support/http-client.js';
-import { appEnv, CLIENT_ID, SESSION_SECRET, login, setCookieValue, startStack, startTestApp, freePort, type TestStack } from './support/test-stack.js';
+import { CookieJar, request, type HttpResponse } from './support/http-client.js';
+import {
+  appEnv,
+  CLIENT_ID,
+  PASSWORD,
+  SESSION_SECRET,
+  login,
+  setCookieValue,
+  startStack,
+  startTestApp,
+  freePort,
+  type TestStack,
+} from './support/test-stack.js';
+
+/**
+ * Wristband's application login page (tenant discovery): the user types a tenant name in its form, and
+ * it sends the browser back to the app's login URL with `tenant_name` only. Returns that URL.
+ */
+async function chooseTenant(appLoginPage: string, tenant: string, jar: CookieJar): Promise<string> {
+  const page = await request(appLoginPage, { jar });
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('id="tenant-form"');
+  const submitted = new URL('/login', appLoginPage);
+  submitted.searchParams.set('client_id', CLIENT_ID);
+  submitted.searchParams.set('tenant_name', tenant);
+  const back = await request(submitted.href, { jar });
+  expect(back.status).toBe(302);
+  return back.location!;
+}
+
+/** From the app's login URL (with a tenant) through the emulator's login form to the app's callback answer. */
+async function completeLogin(stack: TestStack, loginUrl: string, jar: CookieJar): Promise<{ start: HttpResponse; callback: HttpResponse }> {
+  const start = await request(loginUrl, { jar });
+  expect(start.status).toBe(302);
+  const callbackUrl = await stack.emulator.authorizeViaForm(start.location!, { username: 'alice@acme.test', password: PASSWORD }, jar);
+  return { start, callback: await request(callbackUrl, { jar }) };
+}
+
+const returnUrlCookie = (res: HttpResponse) => res.headers['set-cookie']!.filter((c) => c.startsWith('wb_return_url='));
 
 describe('login request validation and redirect attacks', () => {
   let stack: TestStack;
@@ -89,6 +126,95 @@ describe('login request validation and redirect attacks', () => {
   });
 });
 
+describe('return_url across tenant discovery (login started without a tenant)', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a deep link survives the application login page: the user lands on it after the callback, once', async () => {
+    const jar = new CookieJar();
+    const first = await request(`${stack.app.url}/auth/login?return_url=${encodeURIComponent('/deep/link?x=1#top')}`, { jar });
+    expect(first.status).toBe(302);
+    expect(first.location).toBe(`${stack.emulator.url}/login?client_id=${CLIENT_ID}`);
+    const [cookie] = returnUrlCookie(first);
+    expect(returnUrlCookie(first)).toHaveLength(1);
+    expect(cookie).toMatch(/; Max-Age=600;/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).not.toMatch(/; Secure/); // dangerous-http mode; see the Secure case below
+
+    const back = await chooseTenant(first.location!, 'acme', jar);
+    expect(back).toBe(`${stack.app.url}/auth/login?tenant_name=acme`);
+    const { start, callback } = await completeLogin(stack, back, jar);
+    expect(returnUrlCookie(start)).toEqual([expect.stringMatching(/^wb_return_url=; .*Max-Age=0/)]);
+    expect(callback.status).toBe(302);
+    expect(callback.location).toBe(`${stack.app.url}/deep/link?x=1#top`);
+
+    // Used once: the next login with a tenant and no return_url lands on the default page.
+    const again = await completeLogin(stack, `${stack.app.url}/auth/login?tenant_name=acme`, jar);
+    expect(again.callback.location).toBe(`${stack.app.url}/`);
+  });
+
+  it('an absolute return_url of the app is kept as its path', async () => {
+    const jar = new CookieJar();
+    const first = await request(`${stack.app.url}/auth/login?return_url=${encodeURIComponent(`${stack.app.url}/settings`)}`, { jar });
+    const { callback } = await completeLogin(stack, await chooseTenant(first.location!, 'acme', jar), jar);
+    expect(callback.location).toBe(`${stack.app.url}/settings`);
+  });
+
+  it('a return_url given on the second hop wins over the remembered one', async () => {
+    const jar = new CookieJar();
+    const first = await request(`${stack.app.url}/auth/login?return_url=/deep/link`, { jar });
+    await chooseTenant(first.location!, 'acme', jar);
+    const { start, callback } = await completeLogin(stack, `${stack.app.url}/auth/login?tenant_name=acme&return_url=/explicit`, jar);
+    expect(returnUrlCookie(start)).toEqual([expect.stringMatching(/^wb_return_url=; .*Max-Age=0/)]);
+    expect(callback.location).toBe(`${stack.app.url}/explicit`);
+  });
+
+  it.each(['https://evil.com/', '//evil.com/x', 'http://localhost:1/elsewhere', 'javascript:alert(1)'])(
+    'a foreign return_url %p is not remembered (the user lands on /)',
+    async (returnUrl) => {
+      const jar = new CookieJar();
+      const first = await request(`${stack.app.url}/auth/login?return_url=${encodeURIComponent(returnUrl)}`, { jar });
+      expect(first.status).toBe(302);
+      expect(returnUrlCookie(first)).toEqual([]);
+      const { callback } = await completeLogin(stack, await chooseTenant(first.location!, 'acme', jar), jar);
+      expect(callback.location).toBe(`${stack.app.url}/`);
+    },
+  );
+
+  it('a new tenant-less login without return_url forgets the one an abandoned login remembered', async () => {
+    const jar = new CookieJar();
+    await request(`${stack.app.url}/auth/login?return_url=/abandoned`, { jar });
+    const second = await request(`${stack.app.url}/auth/login`, { jar });
+    expect(returnUrlCookie(second)).toEqual([expect.stringMatching(/^wb_return_url=; .*Max-Age=0/)]);
+    const { callback } = await completeLogin(stack, await chooseTenant(second.location!, 'acme', jar), jar);
+    expect(callback.location).toBe(`${stack.app.url}/`);
+  });
+
+  it('only a fresh cookie sealed by the app as a return URL counts', async () => {
+    const sealer = new CookieSealer([SESSION_SECRET]);
+    const loginWith = async (cookieValue: string) => {
+      const jar = new CookieJar();
+      jar.set(stack.app.url, 'wb_return_url', cookieValue);
+      return (await completeLogin(stack, `${stack.app.url}/auth/login?tenant_name=acme`, jar)).callback.location;
+    };
+    const now = Date.now();
+    expect(await loginWith(sealer.seal('login-state', { kind: 'return-url', returnUrl: '/fresh', createdAt: now }))).toBe(`${stack.app.url}/fresh`);
+    expect(await loginWith(sealer.seal('login-state', { kind: 'return-url', returnUrl: '/stale', createdAt: now - 601_000 }))).toBe(`${stack.app.url}/`);
+    expect(await loginWith(sealer.seal('login-state', { kind: 'return-url', returnUrl: 'https://evil.com/', createdAt: now }))).toBe(`${stack.app.url}/`);
+    // A login-state cookie moved under this name is not a return URL; nor is one sealed with another secret.
+    expect(await loginWith(sealer.seal('login-state', { state: 's', returnUrl: '/moved', createdAt: now }))).toBe(`${stack.app.url}/`);
+    const foreign = new CookieSealer(['f'.repeat(40)]).seal('login-state', { kind: 'return-url', returnUrl: '/forged', createdAt: now });
+    expect(await loginWith(foreign)).toBe(`${stack.app.url}/`);
+  });
+});
+
 describe('session cookies', () => {
   let stack: TestStack;
   beforeAll(async () => {
@@ -98,14 +224,12 @@ describe('session cookies', () => {
     await stack?.close();
   });
 
-  it('is sealed: HttpOnly, SameSite=Lax, nothing readable inside', async () => {
+  // That it is sealed shows in what a client can do with it: see the tampered, foreign and rotated cases below.
+  it('is HttpOnly and SameSite=Lax; the CSRF cookie is readable by scripts', async () => {
     const { callback } = await login(stack, stack.app);
     const line = callback.headers['set-cookie']!.find((c) => c.startsWith('wb_session='))!;
     expect(line).toMatch(/HttpOnly/);
     expect(line).toMatch(/SameSite=Lax/);
-    const value = setCookieValue(callback, 'wb_session')!;
-    const decoded = Buffer.from(value, 'base64url').toString('latin1');
-    for (const secret of ['alice', 'acme', 'eyJ', 'refresh']) expect(decoded).not.toContain(secret);
     const csrf = callback.headers['set-cookie']!.find((c) => c.startsWith('CSRF-TOKEN='))!;
     expect(csrf).not.toMatch(/HttpOnly/);
   });
@@ -165,6 +289,12 @@ describe('session cookies', () => {
       expect(line).toMatch(/; Secure/);
       expect(line).toMatch(/; Path=\//);
       expect(line).not.toMatch(/Domain=/);
+
+      const discovery = await request(`${secure.url}/auth/login?return_url=/deep/link`);
+      expect(discovery.status).toBe(302);
+      const returnUrl = discovery.headers['set-cookie']!;
+      expect(returnUrl).toHaveLength(1);
+      expect(returnUrl[0]).toMatch(/^__Host-wb_return_url=[A-Za-z0-9_-]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     } finally {
       await secure.close();
     }

@@ -135,13 +135,14 @@ describe('request.user on an Express app', () => {
 
   it('keeps one request from changing the user that later requests with the same credential see', async () => {
     const token = await stack.emulator.mintAccessToken({ claims: { roles: [{ id: 'r1', name: 'app:invotastic:viewer' }] } });
-    for (const credential of [{ jar }, { headers: { authorization: `Bearer ${token}` } }]) {
-      const answers = [];
-      for (let i = 0; i < 3; i++) answers.push((await request(`${url}/probe/mutate`, credential)).json<Record<string, unknown>>());
-      for (const answer of answers) {
-        expect(answer).toMatchObject({ noteBefore: null, pushRole: 'refused', setClaim: 'refused' });
-        expect(answer.roles).toEqual(answers[0].roles);
-        expect(answer.roles).not.toContain('app:invotastic:owner');
+    const cases = [
+      { credential: { jar }, roles: ['app:invotastic:admin', 'app:invotastic:billing'] },
+      { credential: { headers: { authorization: `Bearer ${token}` } }, roles: ['app:invotastic:viewer'] },
+    ];
+    for (const { credential, roles } of cases) {
+      for (let i = 0; i < 3; i++) {
+        const answer = (await request(`${url}/probe/mutate`, credential)).json<Record<string, unknown>>();
+        expect(answer).toEqual({ noteBefore: null, roles, pushRole: 'refused', setClaim: 'refused' });
       }
     }
   });

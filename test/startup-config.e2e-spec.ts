@@ -1,4 +1,14 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { AppModule } from '../src/app.module.js';
+import { setUpHttpApp } from '../src/app.setup.js';
+import { loadAppConfig } from '../src/config/app.config.js';
+import { request } from './support/http-client.js';
+import { freePort } from './support/free-port.js';
 
 /** Runs the real entry point (through tsx) with a given environment and returns its exit and stderr. */
 function start(env: Record<string, string>) {
@@ -28,4 +38,54 @@ describe('configuration errors stop the app at startup', () => {
     expect(stderr).not.toContain('too-short-secret');
     expect(stderr.match(/Invalid environment configuration/g)).toHaveLength(1);
   }, 40_000);
+});
+
+describe('.env.example as shipped starts the app', () => {
+  /** The file's values. The three left empty are the ones each developer fills in from the Wristband dashboard. */
+  const example = parseEnv(readFileSync('.env.example', 'utf8')) as Record<string, string>;
+  const filledIn = {
+    WRISTBAND_CLIENT_ID: 'client-from-the-dashboard',
+    WRISTBAND_CLIENT_SECRET: 'secret-from-the-dashboard-0123456789',
+    SESSION_SECRETS: 'a-fresh-session-secret-0123456789-abcdefghij',
+  };
+
+  it('leaves exactly the credentials and the session secret to fill in, and no dangerous flag on', () => {
+    expect(Object.keys(example).filter((name) => example[name] === '').sort()).toEqual(Object.keys(filledIn).sort());
+    expect(example).toMatchObject({
+      WRISTBAND_CALLBACK_URL: 'http://localhost:3001/auth/callback',
+      WRISTBAND_LOGIN_URL: 'http://localhost:3001/auth/login',
+      WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'false',
+    });
+  });
+
+  it('with those filled in, the app starts; Wristband URLs are https and cookies Secure and __Host- prefixed', async () => {
+    const env = { ...example, ...filledIn };
+    expect(loadAppConfig(env).port).toBe(3001);
+    // As src/main.ts does, in process: tsx (which runs main.ts directly) emits no decorator metadata, ts-jest does.
+    // Only the listening port differs from the file (3001 may be taken on a test machine); URLs keep :3001.
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ env }), { logger: false, abortOnError: false });
+    setUpHttpApp(app, env);
+    const port = await freePort();
+    await app.listen(port, '127.0.0.1');
+    try {
+      const vanity = example.WRISTBAND_APPLICATION_VANITY_DOMAIN;
+      const login = await request(`http://localhost:${port}/auth/login?tenant_name=x`);
+      expect(login.status).toBe(302);
+      const authorize = new URL(login.location!);
+      expect(authorize.origin).toBe(`https://x-${vanity}`);
+      expect(authorize.pathname).toBe('/api/v1/oauth2/authorize');
+      expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:3001/auth/callback');
+      const cookies = login.headers['set-cookie'] ?? [];
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatch(/^__Host-wb_login_[A-Za-z0-9_-]+=/);
+      expect(cookies[0].split('; ').slice(1)).toEqual(expect.arrayContaining(['HttpOnly', 'Path=/', 'Secure']));
+      expect(cookies[0]).not.toMatch(/Domain=/i);
+
+      // Tenant discovery goes to Wristband's application login page, over https too.
+      const discovery = await request(`http://localhost:${port}/auth/login`);
+      expect(discovery.location).toBe(`https://${vanity}/login?client_id=${filledIn.WRISTBAND_CLIENT_ID}`);
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -1,13 +1,14 @@
 import {
   findOptionProblems,
-  type WristbandModuleOptions,
+  type WristbandModuleFactoryOptions,
   type WristbandOptionField,
 } from '../wristband/index.js';
 
 /** Configuration of the example app, read from the environment once at startup. */
 export interface AppConfig {
   port: number;
-  wristband: WristbandModuleOptions;
+  /** The module's options: what `forRootAsync`'s factory returns (the graph options are set in code). */
+  wristband: WristbandModuleFactoryOptions;
 }
 
 /** Thrown when environment variables are missing or invalid; the message names every bad variable, never a value. */
@@ -29,6 +30,7 @@ const ENV_NAME: Partial<Record<WristbandOptionField, string>> = {
   dangerouslyAllowHttp: 'WRISTBAND_DANGEROUSLY_ALLOW_HTTP',
   sessionSecrets: 'SESSION_SECRETS',
   redisUrl: 'REDIS_URL',
+  'bearer.allowedClientIds': 'WRISTBAND_BEARER_ALLOWED_CLIENT_IDS',
 };
 
 export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
@@ -44,12 +46,18 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     if (!/^(false|0|no)$/i.test(v)) problems.push(`${name} must be true or false`);
     return false;
   };
+  /** A comma-separated list; unset or empty is `undefined`. */
+  const list = (name: string): string[] | undefined => {
+    const items = (value(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return items.length ? items : undefined;
+  };
 
   const portText = value('PORT') ?? '3001';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push('PORT must be a port number (1-65535)');
 
-  const wristband: WristbandModuleOptions = {
+  const allowedClientIds = list('WRISTBAND_BEARER_ALLOWED_CLIENT_IDS');
+  const wristband: WristbandModuleFactoryOptions = {
     applicationVanityDomain: value('WRISTBAND_APPLICATION_VANITY_DOMAIN') ?? '',
     clientId: value('WRISTBAND_CLIENT_ID') ?? '',
     clientSecret: value('WRISTBAND_CLIENT_SECRET') ?? '',
@@ -58,8 +66,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     scopes: (value('WRISTBAND_SCOPES') ?? 'openid offline_access email profile roles').split(/\s+/),
     isApplicationCustomDomainActive: flag('WRISTBAND_IS_APPLICATION_CUSTOM_DOMAIN_ACTIVE'),
     dangerouslyAllowHttp: flag('WRISTBAND_DANGEROUSLY_ALLOW_HTTP'),
-    sessionSecrets: (value('SESSION_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    sessionSecrets: list('SESSION_SECRETS') ?? [],
     redisUrl: value('REDIS_URL'),
+    ...(allowedClientIds ? { bearer: { allowedClientIds } } : {}),
   };
   for (const p of findOptionProblems(wristband, env.NODE_ENV)) {
     problems.push(`${ENV_NAME[p.field] ?? p.field} ${p.message}`);

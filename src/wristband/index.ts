@@ -1,7 +1,7 @@
 // The public API of the Wristband module: what is not exported here is internal and may change.
-export { WristbandModule } from './wristband.module.js';
+export { WristbandModule, type WristbandModuleAsyncOptions } from './wristband.module.js';
 export { WristbandGuard, type WristbandRequestState } from './guards/wristband.guard.js';
-export { WristbandLoginGuard, WristbandCallbackGuard } from './guards/wristband-login.guard.js';
+export { WristbandLoginGuard, WristbandCallbackGuard, type WristbandLoginRedirect } from './guards/wristband-login.guard.js';
 export { WristbandStrategy, type WristbandLoginResult } from './wristband.strategy.js';
 export { Public } from './decorators/public.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
@@ -15,6 +15,7 @@ export { SESSION_STORE, type SessionStore } from './session/session-store.interf
 export { SessionRevocationService, SessionRevocationUnsupportedError } from './session/session-revocation.service.js';
 export { TokenRefreshService } from './tokens/token-refresh.service.js';
 export { REFRESH_COORDINATOR, type RefreshCoordinator } from './tokens/refresh-coordinator.interface.js';
+export { RefreshPendingError } from './tokens/refresh-pending.error.js';
 export { BearerTokenVerifier } from './jwt/bearer-token.verifier.js';
 export { WristbandApiClient } from './wristband-api.client.js';
 export { WristbandExceptionFilter } from './errors/wristband-exception.filter.js';

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   WristbandRequestError,
   WristbandUnavailableError,
@@ -17,14 +17,23 @@ export interface TokenResponse {
   scope?: string;
 }
 
+const TOKEN_PATH = '/api/v1/oauth2/token';
+
+/** Connection failures that prove the request never left this process: repeating it is always safe. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /**
  * The only code that calls Wristband. Every call has a timeout, follows no redirects and
  * authenticates the client with HTTP Basic (client_secret_basic, RFC 6749 §2.3.1).
  */
 @Injectable()
-export class WristbandApiClient {
+export class WristbandApiClient implements OnApplicationShutdown {
   private readonly logger = new Logger('Wristband');
   private readonly basicAuth: string;
+  /** Refresh requests sent and not answered yet, by the refresh token they present. */
+  private readonly unanswered = new Map<string, Promise<TokenResponse>>();
+  /** Ends refresh requests still waiting for a late answer when the app shuts down. */
+  private readonly shutdown = new AbortController();
 
   constructor(@InjectWristbandOptions() private readonly options: ResolvedWristbandOptions) {
     // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
@@ -42,28 +51,61 @@ export class WristbandApiClient {
     try {
       return await this.tokenRequest(
         { grant_type: 'authorization_code', code, redirect_uri: this.options.callbackUrl, code_verifier: codeVerifier },
-        this.options.tokens.requestTimeoutMs,
+        AbortSignal.timeout(this.options.tokens.requestTimeoutMs),
       );
     } catch (err) {
       throw this.finalError(err, 'code exchange');
     }
   }
 
-  /** Refresh grant with retries for transient failures, within the configured attempts and budget. */
+  /**
+   * Refresh grant. Retried only when Wristband surely did not process the attempt (it answered 5xx or
+   * 429, or no connection was made): with refresh-token rotation, repeating an attempt Wristband may
+   * have processed presents a spent refresh token, which ends the whole grant. So an unanswered attempt
+   * is waited for until the budget runs out and is never sent twice: a later call with the same refresh
+   * token waits for the same answer, and `pendingAnswer` hands over one that comes after the caller gave
+   * up, so tokens Wristband issued are not lost.
+   */
   async refresh(refreshToken: string): Promise<TokenResponse> {
     const t = this.options.tokens;
     try {
       return await withRetries(
-        { maxAttempts: t.refreshMaxAttempts, budgetMs: t.refreshBudgetMs, baseDelayMs: t.retryBaseDelayMs },
-        (remainingMs) =>
-          this.tokenRequest(
-            { grant_type: 'refresh_token', refresh_token: refreshToken },
-            Math.max(1, Math.min(t.requestTimeoutMs, remainingMs)),
-          ),
+        { maxAttempts: t.refreshMaxAttempts, budgetMs: t.refreshBudgetMs, baseDelayMs: t.retryBaseDelayMs, idempotent: false },
+        (remainingMs) => withDeadline(this.refreshRequest(refreshToken), Math.max(1, remainingMs)),
       );
     } catch (err) {
       throw this.finalError(err, 'token refresh');
     }
+  }
+
+  /**
+   * The answer to a refresh request with this token that is still open (its caller stopped waiting),
+   * or `undefined`. It stays open for a while after its caller gave up, so this answer can still come.
+   */
+  pendingAnswer(refreshToken: string): Promise<TokenResponse> | undefined {
+    return this.unanswered.get(refreshToken);
+  }
+
+  onApplicationShutdown(): void {
+    this.shutdown.abort();
+  }
+
+  private refreshRequest(refreshToken: string): Promise<TokenResponse> {
+    const pending = this.unanswered.get(refreshToken);
+    if (pending) return pending;
+    // Open for the whole budget and one request timeout more: an answer in that time is kept even if
+    // its caller has gone on; after it, the request is abandoned and the refresh token may be sent again.
+    const { refreshBudgetMs, requestTimeoutMs } = this.options.tokens;
+    const sent = this.tokenRequest(
+      { grant_type: 'refresh_token', refresh_token: refreshToken },
+      AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(refreshBudgetMs + requestTimeoutMs)]),
+    );
+    this.unanswered.set(refreshToken, sent);
+    const settled = () => {
+      if (this.unanswered.get(refreshToken) === sent) this.unanswered.delete(refreshToken);
+    };
+    sent.then(settled, settled);
+    return sent;
   }
 
   async userinfo(accessToken: string): Promise<Record<string, unknown>> {
@@ -97,9 +139,9 @@ export class WristbandApiClient {
     }
   }
 
-  private async tokenRequest(form: Record<string, string>, timeoutMs: number): Promise<TokenResponse> {
+  private async tokenRequest(form: Record<string, string>, signal: AbortSignal): Promise<TokenResponse> {
     const res = await this.send(
-      '/api/v1/oauth2/token',
+      TOKEN_PATH,
       {
         method: 'POST',
         headers: {
@@ -109,7 +151,7 @@ export class WristbandApiClient {
         },
         body: new URLSearchParams(form).toString(),
       },
-      timeoutMs,
+      signal,
     );
     if (!res.ok) throw await this.failure(res);
     const body = (await res.json().catch(() => undefined)) as Partial<TokenResponse> | undefined;
@@ -119,16 +161,19 @@ export class WristbandApiClient {
     return body as TokenResponse;
   }
 
-  private async send(path: string, init: RequestInit, timeoutMs = this.options.tokens.requestTimeoutMs): Promise<Response> {
+  private async send(
+    path: string,
+    init: RequestInit,
+    signal: AbortSignal = AbortSignal.timeout(this.options.tokens.requestTimeoutMs),
+  ): Promise<Response> {
     try {
-      return await this.options.fetch(`${this.options.wristbandBaseUrl}${path}`, {
-        ...init,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      return await this.options.fetch(`${this.options.wristbandBaseUrl}${path}`, { ...init, redirect: 'manual', signal });
     } catch (err) {
-      const reason = err instanceof Error && err.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'network error';
-      throw new TransientFailure(`Wristband ${path}: ${reason}`, undefined, { cause: err });
+      const name = err instanceof Error ? err.name : '';
+      const reason = name === 'TimeoutError' ? 'timed out' : name === 'AbortError' ? 'aborted' : 'network error';
+      const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+      const maybeProcessed = !(typeof code === 'string' && NOT_SENT.has(code));
+      throw new TransientFailure(`Wristband ${path}: ${reason}`, undefined, { cause: err, maybeProcessed });
     }
   }
 
@@ -155,4 +200,14 @@ export class WristbandApiClient {
     }
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/** `answer`, or a `TransientFailure` once `waitMs` pass without it (the request itself goes on). */
+function withDeadline<T>(answer: Promise<T>, waitMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new TransientFailure(`Wristband ${TOKEN_PATH}: no answer within ${waitMs} ms`, undefined, { maybeProcessed: true }));
+    }, waitMs);
+    answer.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 }

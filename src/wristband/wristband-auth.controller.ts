@@ -2,9 +2,10 @@ import { Controller, Get, Logger, Post, Req, Res, UseGuards } from '@nestjs/comm
 import { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
 import { Public } from './decorators/public.decorator.js';
 import { AuthStrategies } from './decorators/auth-strategies.decorator.js';
-import { WristbandCallbackGuard, WristbandLoginGuard } from './guards/wristband-login.guard.js';
+import { WristbandCallbackGuard, WristbandLoginGuard, type WristbandLoginRedirect } from './guards/wristband-login.guard.js';
 import { WristbandGuard, type WristbandRequestState } from './guards/wristband.guard.js';
 import { type RawRequest, type RawResponse } from './http/http-exchange.js';
+import { foreignInitiator } from './http/request-initiator.js';
 import { getAuthState } from './http/request-auth-state.js';
 import type { WristbandSession } from './interfaces/wristband-session.interface.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
@@ -14,9 +15,9 @@ import { WristbandApiClient } from './wristband-api.client.js';
 import type { WristbandLoginResult } from './wristband.strategy.js';
 import { applicationLoginPageUrl, logoutUrl, normalizeTenantName } from './wristband-urls.js';
 import { assertCsrfToken } from './session/csrf.js';
-import { AccessDeniedError, AuthenticationRequiredError } from './errors/wristband.errors.js';
+import { AccessDeniedError, AuthenticationRequiredError, CrossSiteRequestError } from './errors/wristband.errors.js';
 
-type AuthRequest = RawRequest & WristbandRequestState & { wristbandLogin?: WristbandLoginResult };
+type AuthRequest = RawRequest & WristbandRequestState & WristbandLoginRedirect & { wristbandLogin?: WristbandLoginResult };
 
 /**
  * `/auth/*`: login, callback and logout (public even under a global guard) and the session/token
@@ -33,12 +34,16 @@ export class WristbandAuthController {
     private readonly api: WristbandApiClient,
   ) {}
 
-  /** `?tenant_name=&tenant_custom_domain=&return_url=&login_hint=`: redirects to Wristband (the guard does it). */
+  /**
+   * `?tenant_name=&tenant_custom_domain=&return_url=&login_hint=`: redirects to Wristband. The guard
+   * validates the request and picks the target; answering here, inside the handler, lets the app's
+   * interceptors see the request complete like any other.
+   */
   @Public()
   @Get('login')
   @UseGuards(WristbandLoginGuard)
-  login(): void {
-    // Never reached: the login guard always answers with a redirect or an error.
+  login(@Req() req: AuthRequest, @Res() res: RawResponse): void {
+    redirect(res, req.wristbandLoginRedirect!);
   }
 
   @Public()
@@ -59,9 +64,20 @@ export class WristbandAuthController {
     redirect(res, result.returnUrl ?? this.options.defaultReturnPath);
   }
 
+  /**
+   * The link-friendly form, for links on this app's own pages. A logout started by another site (a link,
+   * an image, a script navigating there) is refused with 403 `cross_site_request` and nothing changes:
+   * see `foreignInitiator` for how the initiator is told.
+   */
   @Public()
   @Get('logout')
   async logout(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
+    const foreign = foreignInitiator(req, this.options.appOrigin);
+    if (foreign) {
+      throw new CrossSiteRequestError(
+        `Logout was started by another site (${foreign}): log out from this application's pages, or POST /auth/logout with x-csrf-token`,
+      );
+    }
     await this.endSession(req, res);
   }
 

@@ -4,6 +4,10 @@ import type { WristbandModuleOptions } from './interfaces/wristband-module-optio
 
 const HOST_PORT = /^(?=.{1,253}(?::\d{1,5})?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
 const MIN_SECRET_LENGTH = 32;
+const DEFAULT_CALLBACK_URL = 'http://localhost:3001/auth/callback';
+const DEFAULT_LOGIN_URL = 'http://localhost:3001/auth/login';
+/** An OAuth2 client id as Wristband issues them; no spaces or commas, so a comma list can carry them. */
+const CLIENT_ID = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
 
 /** Field names of the options, so callers (e.g. env loaders) can translate problems to their own names. */
 export type WristbandOptionField =
@@ -22,6 +26,7 @@ export type WristbandOptionField =
   | 'tokens'
   | 'authStrategies'
   | 'bearer'
+  | 'bearer.allowedClientIds'
   | 'redisUrl';
 
 export interface OptionProblem {
@@ -47,13 +52,17 @@ export function findOptionProblems(
   if (allowHttp && nodeEnv === 'production')
     add('dangerouslyAllowHttp', 'is refused when NODE_ENV=production');
 
-  for (const field of ['callbackUrl', 'loginUrl', 'postLogoutRedirectUrl'] as const) {
-    const value = o[field];
+  // The app's own URLs. Wristband's URLs and cookies follow only the flag: browsers keep `Secure` cookies
+  // on loopback http (a secure context), so a local app on http://localhost needs no flag.
+  const appUrls = { callbackUrl: o.callbackUrl ?? DEFAULT_CALLBACK_URL, loginUrl: o.loginUrl ?? DEFAULT_LOGIN_URL, postLogoutRedirectUrl: o.postLogoutRedirectUrl };
+  for (const [field, value] of Object.entries(appUrls) as [keyof typeof appUrls, string | undefined][]) {
     if (value === undefined) continue;
+    const defaulted = o[field] === undefined ? ` (it defaults to ${value}: set it)` : '';
     const url = parseUrl(value);
-    if (!url) add(field, 'must be an absolute URL');
-    else if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:'))
-      add(field, 'must use https (http only with dangerouslyAllowHttp)');
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) add(field, 'must be an absolute https URL');
+    else if (url.protocol === 'http:' && nodeEnv === 'production') add(field, `must use https when NODE_ENV=production${defaulted}`);
+    else if (url.protocol === 'http:' && !allowHttp && !isLoopbackHost(url.hostname))
+      add(field, 'must use https (http only on a loopback host: localhost, 127.x.x.x or [::1]; elsewhere only with dangerouslyAllowHttp)');
   }
 
   if (o.scopes !== undefined) {
@@ -88,6 +97,14 @@ export function findOptionProblems(
   const b = o.bearer ?? {};
   checkPositiveInt(b.cacheMaxEntries, 'bearer', 'cacheMaxEntries', add);
   checkPositiveInt(b.jwksCooldownMs, 'bearer', 'jwksCooldownMs', add);
+  if (b.allowedClientIds !== undefined) {
+    if (!Array.isArray(b.allowedClientIds) || b.allowedClientIds.length === 0)
+      add('bearer.allowedClientIds', 'must list at least one client id (leave it unset to accept every client)');
+    else if (b.allowedClientIds.some((id) => typeof id !== 'string' || !CLIENT_ID.test(id)))
+      add('bearer.allowedClientIds', 'must be client ids without spaces or commas');
+    if (b.expectedClientId !== undefined)
+      add('bearer.allowedClientIds', 'and bearer.expectedClientId (deprecated) cannot both be set: keep allowedClientIds');
+  }
   if (b.clockToleranceSeconds !== undefined && !(b.clockToleranceSeconds >= 0 && b.clockToleranceSeconds <= 300))
     add('bearer', 'clockToleranceSeconds must be between 0 and 300');
 
@@ -112,13 +129,13 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
   const dangerouslyAllowHttp = o.dangerouslyAllowHttp === true;
   const scheme = dangerouslyAllowHttp ? 'http' : 'https';
   const vanity = o.applicationVanityDomain.toLowerCase();
-  const callbackUrl = o.callbackUrl ?? 'http://localhost:3001/auth/callback';
+  const callbackUrl = o.callbackUrl ?? DEFAULT_CALLBACK_URL;
   return {
     applicationVanityDomain: vanity,
     clientId: o.clientId,
     clientSecret: o.clientSecret,
     callbackUrl,
-    loginUrl: o.loginUrl ?? 'http://localhost:3001/auth/login',
+    loginUrl: o.loginUrl ?? DEFAULT_LOGIN_URL,
     scopes: o.scopes ?? ['openid', 'offline_access', 'email', 'profile', 'roles'],
     isApplicationCustomDomainActive: o.isApplicationCustomDomainActive === true,
     dangerouslyAllowHttp,
@@ -142,16 +159,14 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
       refreshBudgetMs: o.tokens?.refreshBudgetMs ?? 10_000,
       retryBaseDelayMs: o.tokens?.retryBaseDelayMs ?? 200,
     },
-    globalGuard: o.globalGuard === true,
     authStrategies: o.authStrategies ?? ['session', 'bearer'],
     bearer: {
-      expectedClientId: o.bearer?.expectedClientId,
+      allowedClientIds: allowedClientIds(o.bearer),
       expectedAppId: o.bearer?.expectedAppId,
       clockToleranceSeconds: o.bearer?.clockToleranceSeconds ?? 5,
       cacheMaxEntries: o.bearer?.cacheMaxEntries ?? 10_000,
       jwksCooldownMs: o.bearer?.jwksCooldownMs ?? 30_000,
     },
-    registerAuthRoutes: o.registerAuthRoutes !== false,
     redisUrl: o.redisUrl,
     fetch: o.fetch ?? globalThis.fetch.bind(globalThis),
   };
@@ -166,6 +181,19 @@ export function isSafeRelativePath(path: string): boolean {
     !path.startsWith('/\\') &&
     !/[\u0000-\u001f\u007f\\]/.test(path)
   );
+}
+
+/**
+ * Hosts browsers treat as a secure context over http (Chromium and Firefox keep `Secure` cookies there).
+ * `hostname` as `URL` gives it: lower-case, IPv4 normalised, IPv6 in brackets.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function allowedClientIds(b: WristbandModuleOptions['bearer']): readonly string[] | undefined {
+  if (b?.allowedClientIds !== undefined) return Object.freeze([...b.allowedClientIds]);
+  return b?.expectedClientId !== undefined ? Object.freeze([b.expectedClientId]) : undefined;
 }
 
 function parseUrl(value: string): URL | undefined {

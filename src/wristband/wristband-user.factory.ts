@@ -49,6 +49,7 @@ export function copyUser(user: WristbandUser): WristbandUser {
     roles: user.roles,
     subKind: user.subKind,
     authenticatedBy: user.authenticatedBy,
+    clientId: user.clientId,
     claims: user.claims,
   };
   return copy;

@@ -9,5 +9,11 @@ export const TENANT_SCOPED_KEY = 'wristband:tenantScoped';
 export const LOGIN_STATE_TTL_SECONDS = 3600;
 export const MAX_LOGIN_STATES = 3;
 export const LOGIN_STATE_COOKIE_PREFIX = 'wb_login_';
+/**
+ * A login started without a tenant keeps its return URL in this cookie while Wristband's application
+ * login page asks for the tenant; ten minutes is plenty to type a tenant name.
+ */
+export const RETURN_URL_COOKIE_NAME = 'wb_return_url';
+export const RETURN_URL_TTL_SECONDS = 600;
 export const CSRF_COOKIE_NAME = 'CSRF-TOKEN';
 export const CSRF_HEADER_NAME = 'x-csrf-token';

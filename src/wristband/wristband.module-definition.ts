@@ -1,9 +1,45 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
+import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
+import type {
+  WristbandModuleFactoryOptions,
+  WristbandModuleGraphOptionName,
+} from './interfaces/wristband-module-options.interface.js';
+
+/**
+ * The graph options are Nest "extras": top-level in `forRoot(options)` (and left out of the options the
+ * providers see) and next to `useFactory` in `forRootAsync`. The defaults list every extra, since Nest
+ * strips only the keys named here.
+ */
+const GRAPH_OPTION_DEFAULTS: Record<WristbandModuleGraphOptionName, boolean> = {
+  globalGuard: false,
+  registerAuthRoutes: true,
+};
 
 export const {
   ConfigurableModuleClass: ConfigurableWristbandModule,
   MODULE_OPTIONS_TOKEN: WRISTBAND_MODULE_OPTIONS,
-  OPTIONS_TYPE: WRISTBAND_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: WRISTBAND_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<WristbandModuleOptions>().setClassMethodName('forRoot').build();
+} = new ConfigurableModuleBuilder<WristbandModuleFactoryOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras<Partial<Record<WristbandModuleGraphOptionName, boolean>>>(GRAPH_OPTION_DEFAULTS)
+  .build();
+
+/**
+ * The options providers receive never hold a graph option (`forRoot` strips them), so one found there
+ * came from a `forRootAsync` factory, where it cannot take effect: stop rather than serve routes
+ * without the guard the app asked for.
+ */
+export function assertNoGraphOptions(options: object): void {
+  const misplaced = (Object.keys(GRAPH_OPTION_DEFAULTS) as WristbandModuleGraphOptionName[]).filter(
+    (name) => (options as Partial<Record<string, unknown>>)[name] !== undefined,
+  );
+  if (misplaced.length) {
+    throw new WristbandConfigurationError(
+      misplaced.map(
+        (name) =>
+          `${name} was returned by the forRootAsync factory, where it is ignored: put it next to useFactory, ` +
+          `e.g. WristbandModule.forRootAsync({ useFactory, inject, ${name}: … })`,
+      ),
+    );
+  }
+}

@@ -17,11 +17,8 @@ import { REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
 import { TokenRefreshService } from './tokens/token-refresh.service.js';
 import { WristbandApiClient } from './wristband-api.client.js';
 import { WristbandAuthController } from './wristband-auth.controller.js';
-import {
-  ConfigurableWristbandModule,
-  WRISTBAND_ASYNC_OPTIONS_TYPE,
-  WRISTBAND_OPTIONS_TYPE,
-} from './wristband.module-definition.js';
+import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
+import { ConfigurableWristbandModule, WRISTBAND_ASYNC_OPTIONS_TYPE } from './wristband.module-definition.js';
 import {
   cookieSealerProvider,
   refreshCoordinatorProvider,
@@ -67,20 +64,26 @@ const exported = [
   WristbandGuard,
 ];
 
+/** `forRootAsync` options: `useFactory` + `inject` (or `useClass` / `useExisting`), plus the graph options. */
+export type WristbandModuleAsyncOptions = typeof WRISTBAND_ASYNC_OPTIONS_TYPE;
+
 /**
- * Wristband authentication. `forRoot(options)` or `forRootAsync({ useFactory, inject })`; global, so
- * `WristbandGuard` and the services can be used in every module.
+ * Wristband authentication. `forRoot(options)` or `forRootAsync({ useFactory, inject, globalGuard })`;
+ * global, so `WristbandGuard` and the services can be used in every module.
  */
 @Module({ imports: [PassportModule], providers, exports: exported })
 export class WristbandModule extends ConfigurableWristbandModule {
-  static override forRoot(options: typeof WRISTBAND_OPTIONS_TYPE): DynamicModule {
-    return WristbandModule.complete(super.forRoot(options), options.globalGuard === true, options.registerAuthRoutes !== false);
+  static override forRoot(options: WristbandModuleOptions): DynamicModule {
+    const { globalGuard, registerAuthRoutes, ...moduleOptions } = options;
+    return WristbandModule.complete(super.forRoot(moduleOptions), globalGuard === true, registerAuthRoutes !== false);
   }
 
-  /** Async form: `globalGuard` and `registerAuthRoutes` are read from `extras` since they shape the module graph. */
-  static override forRootAsync(
-    options: typeof WRISTBAND_ASYNC_OPTIONS_TYPE & { globalGuard?: boolean; registerAuthRoutes?: boolean },
-  ): DynamicModule {
+  /**
+   * Async form. `globalGuard` and `registerAuthRoutes` shape the module graph, which Nest builds before
+   * the factory runs: they are read here, next to `useFactory`. The factory's result type has no room
+   * for them, and one found there anyway stops the app at startup.
+   */
+  static override forRootAsync(options: WristbandModuleAsyncOptions): DynamicModule {
     return WristbandModule.complete(super.forRootAsync(options), options.globalGuard === true, options.registerAuthRoutes !== false);
   }
 

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
-import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
+import type { WristbandModuleFactoryOptions } from './interfaces/wristband-module-options.interface.js';
 import { CookieSealer } from './session/cookie-sealer.js';
 import { CookieSessionStore } from './session/cookie-session.store.js';
 import { RedisSessionStore } from './session/redis-session.store.js';
@@ -8,14 +8,17 @@ import { RedisConnection } from './session/redis.connection.js';
 import { SESSION_STORE, type SessionStore } from './session/session-store.interface.js';
 import { InProcessRefreshCoordinator, REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
 import { RedisRefreshCoordinator } from './tokens/redis-refresh.coordinator.js';
-import { WRISTBAND_MODULE_OPTIONS } from './wristband.module-definition.js';
+import { WRISTBAND_MODULE_OPTIONS, assertNoGraphOptions } from './wristband.module-definition.js';
 import { WRISTBAND_OPTIONS } from './wristband.constants.js';
 import { resolveWristbandOptions } from './wristband-options.validator.js';
 
 export const wristbandOptionsProvider: Provider = {
   provide: WRISTBAND_OPTIONS,
   inject: [WRISTBAND_MODULE_OPTIONS],
-  useFactory: (options: WristbandModuleOptions) => resolveWristbandOptions(options),
+  useFactory: (options: WristbandModuleFactoryOptions) => {
+    assertNoGraphOptions(options);
+    return resolveWristbandOptions(options);
+  },
 };
 
 export const cookieSealerProvider: Provider = {

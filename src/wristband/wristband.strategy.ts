@@ -112,6 +112,7 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
         claims: withoutNullClaims(userinfo),
         accessToken,
         accessTokenExpiresAt: Date.now() + params.expires_in * 1000,
+        accessTokenIssuedAt: Date.now(),
         refreshToken,
       },
     };
@@ -124,8 +125,14 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
       throw new InvalidRequestError('invalid_tenant_name', 'tenant_name must be a DNS label (letters, digits, hyphens)');
     }
     const tenantCustomDomain = allowedTenantCustomDomain(this.options, queryParam(req, 'tenant_custom_domain'));
-    // No tenant: Wristband's application login page asks for one and sends the user back here.
-    if (!tenantName) return applicationLoginPageUrl(this.options);
+    const returnUrl = this.safeReturnUrl(queryParam(req, 'return_url'));
+    // No tenant: Wristband's application login page asks for one and sends the user back here with
+    // `tenant_name` only, so the return URL waits in a cookie meanwhile.
+    if (!tenantName) {
+      this.loginStates.rememberReturnUrl(req, res, returnUrl);
+      return applicationLoginPageUrl(this.options);
+    }
+    const remembered = this.loginStates.takeReturnUrl(req, res);
 
     const restarted = queryParam(req, 'restarted') === '1';
     const state = randomBytes(32).toString('base64url') + (restarted ? RESTARTED_SUFFIX : '');
@@ -138,7 +145,8 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
       nonce,
       tenantName,
       tenantCustomDomain,
-      returnUrl: this.safeReturnUrl(queryParam(req, 'return_url')),
+      // One given now wins over one remembered from the tenant discovery (checked again: it came back from a cookie).
+      returnUrl: returnUrl ?? this.safeReturnUrl(remembered),
       createdAt: Date.now(),
     });
     return authorizeUrl(this.options, {

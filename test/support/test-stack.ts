@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { freePort } from './free-port.js';
 import { AppModule, type AppModuleOptions } from '../../src/app.module.js';
 import { WristbandModule, type WristbandModuleOptions } from '../../src/wristband/index.js';
-import { startEmulator, type EmulatorOptions, type WristbandEmulator } from '../emulator/index.js';
+import { startEmulator, type EmulatorClient, type EmulatorOptions, type WristbandEmulator } from '../emulator/index.js';
 import { CookieJar, request, type HttpResponse } from './http-client.js';
 
 export const CLIENT_ID = 'wb-e2e-client';
@@ -36,6 +36,8 @@ export interface StackOptions {
   /** Extra loopback ports registered as redirect URIs, for apps a test builds itself. */
   reservePorts?: number;
   emulator?: EmulatorOptions;
+  /** More OAuth clients of the same application at the emulator (e.g. an SPA's), after the app's own. */
+  extraClients?: EmulatorClient[];
   env?: NodeJS.ProcessEnv;
   wristband?: AppModuleOptions['wristband'];
 }
@@ -108,6 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         redirectUris: [...ports, ...reservedPorts].map((p) => `http://localhost:${p}/auth/callback`),
         loginUrl: `http://localhost:${ports[0]}/auth/login`,
       },
+      ...(options.extraClients ?? []),
     ],
   });
   const apps: TestApp[] = [];

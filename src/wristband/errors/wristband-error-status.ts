@@ -25,5 +25,6 @@ export const WRISTBAND_ERROR_STATUS: Record<WristbandErrorCode, number> = {
   invalid_token: 401,
   csrf_failed: 403,
   insufficient_role: 403,
+  cross_site_request: 403,
   unsupported_context: 500,
 };

@@ -26,6 +26,7 @@ export type WristbandErrorCode =
   | 'invalid_token'
   | 'csrf_failed'
   | 'insufficient_role'
+  | 'cross_site_request'
   | 'unsupported_context';
 
 export class WristbandError extends Error {
@@ -109,6 +110,37 @@ export class AuthenticationRequiredError extends WristbandError {
 /** Authenticated, but not allowed: 403. */
 export class AccessDeniedError extends WristbandError {
   override name = 'AccessDeniedError';
+}
+
+/**
+ * A request that must come from this application's own pages came from another site (e.g. a link or an
+ * image elsewhere pointing at `GET /auth/logout`): 403, nothing changed.
+ */
+export class CrossSiteRequestError extends AccessDeniedError {
+  override name = 'CrossSiteRequestError';
+
+  constructor(message: string) {
+    super('cross_site_request', message);
+  }
+}
+
+/**
+ * `WristbandGuard` ran on a handler outside HTTP (GraphQL, WebSocket, microservice) that is not
+ * `@Public()`: it can only read cookies and bearer tokens from HTTP requests, so it refuses rather than
+ * let the call through. A programmer error: mark the handler `@Public()` or give that transport its own guard.
+ */
+export class UnsupportedContextError extends WristbandError {
+  override name = 'UnsupportedContextError';
+
+  constructor(
+    /** `ExecutionContext.getType()` of the refused call: `rpc`, `ws`, `graphql`, … */
+    readonly contextType: string,
+  ) {
+    super(
+      'unsupported_context',
+      `WristbandGuard protects HTTP routes only, and this handler runs in a "${contextType}" context: mark it @Public() or protect it with a guard for that transport`,
+    );
+  }
 }
 
 /** The session store (Redis) failed; protected routes fail closed with 503. */

@@ -2,10 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
-import {
-  AuthenticationRequiredError,
-  WristbandError,
-} from '../errors/wristband.errors.js';
+import { AuthenticationRequiredError, UnsupportedContextError } from '../errors/wristband.errors.js';
 import { rawExchange, type RawRequest, type RawResponse } from '../http/http-exchange.js';
 import { RequestUserBinding } from '../http/request-user.binding.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
@@ -29,7 +26,9 @@ export interface WristbandRequestState {
 /**
  * Protects routes: a session cookie (refreshing its access token when needed, CSRF for unsafe
  * methods) or a Wristband bearer token, then `@Roles` / `@TenantScoped` checks. Use it on a route, a
- * controller, or globally (`globalGuard: true`) with `@Public()` to opt out.
+ * controller, or globally (`globalGuard: true`) with `@Public()` to opt out. Outside HTTP (GraphQL,
+ * WebSocket, microservices) it lets `@Public()` handlers through and refuses the others with
+ * `UnsupportedContextError`.
  */
 @Injectable()
 export class WristbandGuard implements CanActivate {
@@ -48,14 +47,11 @@ export class WristbandGuard implements CanActivate {
   private readonly policies: RoutePolicies;
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (context.getType() !== 'http') {
-      throw new WristbandError(
-        'unsupported_context',
-        `WristbandGuard protects HTTP routes only; it refuses "${context.getType()}" contexts`,
-      );
-    }
     const policy = this.policies.get(context.getHandler(), context.getClass());
+    // `@Public()` first: as a global guard this runs on GraphQL resolvers, gateways and microservice
+    // handlers too, and the public ones must keep working whatever the transport.
     if (policy.isPublic) return true;
+    if (context.getType() !== 'http') throw new UnsupportedContextError(context.getType());
 
     const { req, res } = rawExchange(context);
     const credential = this.presentedCredential(req.headers, policy.strategies);

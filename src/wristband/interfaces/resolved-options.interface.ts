@@ -20,6 +20,7 @@ export interface ResolvedWristbandOptions {
   issuer: string;
   /** Origin of `callbackUrl`: the only origin return URLs may point at. */
   appOrigin: string;
+  /** Cookies are `Secure` and `__Host-` prefixed: always, except with `dangerouslyAllowHttp`. */
   secureCookies: boolean;
   session: { idleTimeoutSeconds: number; absoluteTimeoutSeconds: number; cookieName: string };
   tokens: {
@@ -29,16 +30,15 @@ export interface ResolvedWristbandOptions {
     refreshBudgetMs: number;
     retryBaseDelayMs: number;
   };
-  globalGuard: boolean;
   authStrategies: AuthStrategyName[];
   bearer: {
-    expectedClientId?: string;
+    /** From `allowedClientIds` or the deprecated `expectedClientId`; undefined: any client. */
+    allowedClientIds?: readonly string[];
     expectedAppId?: string;
     clockToleranceSeconds: number;
     cacheMaxEntries: number;
     jwksCooldownMs: number;
   };
-  registerAuthRoutes: boolean;
   redisUrl?: string;
   fetch: typeof fetch;
 }

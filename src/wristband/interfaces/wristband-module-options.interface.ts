@@ -6,7 +6,11 @@ export interface WristbandModuleOptions {
   clientId: string;
   /** OAuth2 client secret. Never logged. */
   clientSecret: string;
-  /** Absolute callback URL registered at Wristband. Default `http://localhost:3001/auth/callback`. */
+  /**
+   * Absolute callback URL registered at Wristband. Default `http://localhost:3001/auth/callback`.
+   * `https`, or `http` on a loopback host (`localhost`, `127.x.x.x`, `[::1]`) outside production, or any
+   * `http` with `dangerouslyAllowHttp`. Same rule for `loginUrl` and `postLogoutRedirectUrl`.
+   */
   callbackUrl?: string;
   /** Absolute URL of this app's login route (Wristband sends tenant discovery here). Default `http://localhost:3001/auth/login`. */
   loginUrl?: string;
@@ -15,8 +19,10 @@ export interface WristbandModuleOptions {
   /** Tenant host is `{tenant}.{vanity}` instead of `{tenant}-{vanity}`. Default `false`. */
   isApplicationCustomDomainActive?: boolean;
   /**
-   * Use `http://` for every Wristband URL and drop `Secure` from cookies. Local development only:
-   * refused when `NODE_ENV=production`. Default `false`.
+   * Use `http://` for every Wristband URL, drop `Secure` (and the `__Host-` prefix) from cookies and
+   * accept `http` app URLs on any host. Local development against an `http` Wristband (the emulator) or
+   * in Safari, which does not keep `Secure` cookies on `http://localhost`. Not needed for `http://localhost`
+   * app URLs in Chromium or Firefox. Refused when `NODE_ENV=production`. Default `false`.
    */
   dangerouslyAllowHttp?: boolean;
   /**
@@ -32,12 +38,18 @@ export interface WristbandModuleOptions {
   postLogoutRedirectUrl?: string;
   session?: SessionOptions;
   tokens?: TokenOptions;
-  /** Install `WristbandGuard` for every route (default-deny); opt out with `@Public()`. Default `false`. */
+  /**
+   * Install `WristbandGuard` for every route (default-deny); opt out with `@Public()`. Default `false`.
+   * Shapes the module graph: with `forRootAsync` it goes next to `useFactory`, never in its result.
+   */
   globalGuard?: boolean;
   /** Which credentials `WristbandGuard` accepts, in order. Default `['session', 'bearer']`. */
   authStrategies?: AuthStrategyName[];
   bearer?: BearerOptions;
-  /** Register the `/auth/*` routes (login, callback, logout, session, token). Default `true`. */
+  /**
+   * Register the `/auth/*` routes (login, callback, logout, session, token). Default `true`.
+   * Shapes the module graph: with `forRootAsync` it goes next to `useFactory`, never in its result.
+   */
   registerAuthRoutes?: boolean;
   /** Redis connection URL; when set, sessions live in Redis and the cookie holds only a sealed id. */
   redisUrl?: string;
@@ -46,6 +58,19 @@ export interface WristbandModuleOptions {
 }
 
 export type AuthStrategyName = 'session' | 'bearer';
+
+/** Options that decide which providers and controllers the module has, so they are read before any factory runs. */
+export type WristbandModuleGraphOptionName = 'globalGuard' | 'registerAuthRoutes';
+
+/**
+ * What a `forRootAsync` factory (`useFactory`, or `create()` of `useClass` / `useExisting`) returns:
+ * every option except `globalGuard` and `registerAuthRoutes`. Nest builds the module graph before the
+ * factory runs, so those two could not take effect from here; they go next to `useFactory`, and one
+ * found in the factory's result (JavaScript, a cast) stops the app at startup.
+ */
+export type WristbandModuleFactoryOptions = Omit<WristbandModuleOptions, WristbandModuleGraphOptionName> & {
+  [K in WristbandModuleGraphOptionName]?: never;
+};
 
 export interface SessionOptions {
   /** Session ends after this long without a request, in seconds. Default 3600 (1 h). */
@@ -57,9 +82,16 @@ export interface SessionOptions {
 }
 
 export interface TokenOptions {
-  /** Refresh this many seconds before the access token expires. Default 60. */
+  /**
+   * Refresh this many seconds before the access token expires, but never more than half the token's
+   * lifetime (so short-lived tokens are not refreshed on every request). Default 60.
+   */
   expiryBufferSeconds?: number;
-  /** Timeout of one HTTP call to Wristband, in milliseconds. Default 5000. */
+  /**
+   * Timeout of one HTTP call to Wristband, in milliseconds. Default 5000. A refresh call is not repeated
+   * when unanswered (that could reuse a rotated refresh token): it is waited for up to `refreshBudgetMs`,
+   * then kept open this long more so that a late answer is still stored.
+   */
   requestTimeoutMs?: number;
   /** Attempts for one refresh, the first included. Default 3. */
   refreshMaxAttempts?: number;
@@ -70,7 +102,13 @@ export interface TokenOptions {
 }
 
 export interface BearerOptions {
-  /** Accept only access tokens issued to this client id (`client_id` claim). Default: any. */
+  /**
+   * Accept only access tokens issued to these OAuth2 clients (`client_id` claim), e.g. this app's SPA and
+   * mobile clients. Default: any client of the application (`request.user.clientId` says which one).
+   * At least one id when set.
+   */
+  allowedClientIds?: string[];
+  /** @deprecated Use `allowedClientIds: [id]`, its equivalent; setting both is a configuration error. */
   expectedClientId?: string;
   /** Accept only access tokens of this application (`app_id` claim). Default: any. */
   expectedAppId?: string;

@@ -15,6 +15,11 @@ export interface WristbandSession {
   accessToken: string;
   /** Absolute expiry of the access token, epoch ms, as Wristband stated it (no buffer applied). */
   accessTokenExpiresAt: number;
+  /**
+   * When the access token was obtained, epoch ms. With `accessTokenExpiresAt` it gives the token's
+   * lifetime, which caps the refresh buffer (at half of it). Absent in sessions written before it existed.
+   */
+  accessTokenIssuedAt?: number;
   refreshToken?: string;
   /** Per-session CSRF token, echoed by front ends in `x-csrf-token`. */
   csrfToken: string;

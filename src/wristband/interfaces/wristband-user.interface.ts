@@ -12,6 +12,12 @@ export interface WristbandUser {
   subKind: 'user' | 'client';
   /** How the request authenticated. */
   authenticatedBy: 'session' | 'bearer';
+  /**
+   * The OAuth2 client the credential was issued to: a bearer token's `client_id` (this app's own client, or
+   * another client of the same Wristband application, such as an SPA or a mobile app); absent for sessions,
+   * which are always this app's own client. Pin bearer clients with `bearer.allowedClientIds`.
+   */
+  clientId?: string;
   /** The verified claims (userinfo for sessions, access-token payload for bearer tokens). */
   claims: Record<string, unknown>;
 }

@@ -10,10 +10,14 @@ import { WristbandJwks } from './wristband-jwks.js';
 
 const MAX_TOKEN_LENGTH = 8192;
 
+/** Claims only an ID token carries (OpenID Connect Core 2 and 3.3.2.11); Wristband access tokens have none. */
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'] as const;
+
 /**
  * Verifies Wristband access tokens sent as `Authorization: Bearer`: RS256 only, exact `iss`, `exp`
- * required, small clock tolerance, optional `client_id` / `app_id` pinning. Verified tokens are cached
- * (bounded LRU) until they expire, so a busy API verifies each token's signature once.
+ * required, small clock tolerance, an access token and not an ID token, optional `client_id` / `app_id`
+ * pinning. Verified tokens are cached (bounded LRU) until they expire, so a busy API verifies each
+ * token's signature once.
  */
 @Injectable()
 export class BearerTokenVerifier {
@@ -64,7 +68,13 @@ export class BearerTokenVerifier {
       }
       throw invalid(err instanceof errors.JOSEError ? describe(err) : 'invalid token');
     }
-    if (bearer.expectedClientId !== undefined && payload.client_id !== bearer.expectedClientId) throw invalid('unexpected client_id');
+    // Wristband signs ID tokens with the same keys and without `typ`: an access token is told apart by its
+    // `client_id` (every Wristband access token has one, ID tokens name the client in `aud` instead) and by
+    // the absence of ID-token-only claims. (`auth_time` is no sign: Wristband access tokens carry it too.)
+    if (ID_TOKEN_CLAIMS.some((claim) => claim in payload)) throw invalid('not an access token');
+    const clientId = payload.client_id;
+    if (typeof clientId !== 'string' || clientId === '') throw invalid('not an access token');
+    if (bearer.allowedClientIds !== undefined && !bearer.allowedClientIds.includes(clientId)) throw invalid('client not allowed');
     if (bearer.expectedAppId !== undefined && payload.app_id !== bearer.expectedAppId) throw invalid('unexpected app_id');
     if (typeof payload.tnt_id !== 'string' || typeof payload.sub !== 'string') throw invalid('missing tnt_id or sub');
 
@@ -77,6 +87,7 @@ export class BearerTokenVerifier {
       roles: rolesFromClaims(payload),
       subKind: payload.sub_kind === 'client' ? 'client' : 'user',
       authenticatedBy: 'bearer',
+      clientId,
       claims: payload,
     };
     const ttl = payload.exp! * 1000 - Date.now();

@@ -34,11 +34,17 @@ export class IdTokenVerifier {
         clockTolerance: this.options.bearer.clockToleranceSeconds,
       }));
     } catch (err) {
-      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && !(err instanceof errors.JOSEError))) {
+      // A timeout, a network error, or a JWKS answer that is not 200 JSON (jose's generic error): the
+      // keys could not be fetched, which says nothing about the token.
+      const keysUnreachable =
+        err instanceof errors.JWKSTimeout ||
+        (err instanceof TypeError && !(err instanceof errors.JOSEError)) ||
+        (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC');
+      if (keysUnreachable) {
         throw new WristbandUnavailableError('Could not fetch Wristband signing keys', { cause: err });
       }
       const reason = err instanceof errors.JOSEError ? err.code : 'invalid';
-      throw new TokenValidationError('id_token_invalid', `ID token rejected (${reason})`);
+      throw new TokenValidationError('id_token_invalid', `ID token rejected (${reason})`, { cause: err });
     }
     if (expectedNonce !== undefined && payload.nonce !== expectedNonce) {
       throw new TokenValidationError('id_token_invalid', 'ID token nonce does not match the login');
@@ -48,4 +54,16 @@ export class IdTokenVerifier {
     }
     return payload as IdTokenClaims;
   }
+}
+
+/**
+ * Whether `verify` failed because the token could not be checked now (signing keys unreachable, or its
+ * key not in the key set fetched within the cooldown, as right after Wristband rotates keys), rather
+ * than because it was checked and found wrong.
+ */
+export function isUnverifiableNow(err: unknown): boolean {
+  return (
+    err instanceof WristbandUnavailableError ||
+    (err instanceof TokenValidationError && err.cause instanceof errors.JWKSNoMatchingKey)
+  );
 }

@@ -61,6 +61,7 @@ export function isSessionShape(s: unknown): s is WristbandSession {
     typeof x === 'object' && x !== null &&
     typeof x.id === 'string' && typeof x.userId === 'string' && typeof x.tenantId === 'string' &&
     typeof x.accessToken === 'string' && typeof x.accessTokenExpiresAt === 'number' &&
+    (x.accessTokenIssuedAt === undefined || typeof x.accessTokenIssuedAt === 'number') &&
     typeof x.createdAt === 'number' && typeof x.lastSeenAt === 'number' && Array.isArray(x.roles)
   );
 }

@@ -6,10 +6,13 @@ import {
   LOGIN_STATE_COOKIE_PREFIX,
   LOGIN_STATE_TTL_SECONDS,
   MAX_LOGIN_STATES,
+  RETURN_URL_COOKIE_NAME,
+  RETURN_URL_TTL_SECONDS,
 } from '../wristband.constants.js';
 import {
   clearCookie,
   cookieName,
+  readCookie,
   readCookies,
   setCookie,
   type RawRequest,
@@ -29,6 +32,16 @@ export interface LoginState {
 }
 
 export type LoginStateFailure = 'login_state_missing' | 'login_state_invalid' | 'state_mismatch';
+
+/**
+ * The return URL of a login started without a tenant. Sealed with the login-state keys; `kind` keeps it
+ * from passing for a login state (which needs `state`) and the other way round.
+ */
+interface PendingReturnUrl {
+  kind: 'return-url';
+  returnUrl: string;
+  createdAt: number;
+}
 
 /**
  * Login state in one sealed cookie per attempt (named after the state), so several tabs can log in
@@ -68,6 +81,42 @@ export class LoginStateStore {
     const b = Buffer.from(state);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return 'state_mismatch';
     return loginState;
+  }
+
+  /**
+   * Remembers the return URL (already validated) of a login that first goes to Wristband's application
+   * login page to find the tenant, which sends the browser back with `tenant_name` only. Without one,
+   * a URL remembered by an earlier, abandoned login is forgotten.
+   */
+  rememberReturnUrl(req: RawRequest, res: RawResponse, returnUrl: string | undefined): void {
+    const name = this.returnUrlCookieName();
+    if (returnUrl === undefined) {
+      if (readCookie(req, name) !== undefined) clearCookie(res, name, this.options.secureCookies);
+      return;
+    }
+    const pending: PendingReturnUrl = { kind: 'return-url', returnUrl, createdAt: Date.now() };
+    setCookie(res, name, this.sealer.seal('login-state', pending), {
+      secure: this.options.secureCookies,
+      httpOnly: true,
+      sameSite: 'lax', // the way back from Wristband's login page is a top-level GET navigation
+      maxAgeSeconds: RETURN_URL_TTL_SECONDS,
+    });
+  }
+
+  /** The return URL remembered by `rememberReturnUrl`, if still fresh; the cookie is cleared either way. */
+  takeReturnUrl(req: RawRequest, res: RawResponse): string | undefined {
+    const name = this.returnUrlCookieName();
+    const sealed = readCookie(req, name);
+    if (sealed === undefined) return undefined;
+    clearCookie(res, name, this.options.secureCookies);
+    const pending = this.sealer.unseal<PendingReturnUrl>('login-state', sealed);
+    if (pending?.kind !== 'return-url' || typeof pending.returnUrl !== 'string' || typeof pending.createdAt !== 'number') return undefined;
+    if (Date.now() - pending.createdAt > RETURN_URL_TTL_SECONDS * 1000) return undefined;
+    return pending.returnUrl;
+  }
+
+  private returnUrlCookieName(): string {
+    return cookieName(RETURN_URL_COOKIE_NAME, this.options.secureCookies);
   }
 
   private nameFor(state: string): string {

@@ -74,12 +74,13 @@ describe('RedisSessionStore (real redis-server)', () => {
     const s = session();
     await store.write(s, 60);
     const stale = { ...s };
-    await store.save({ ...s, accessToken: 'new-at', refreshToken: 'refresh-2', accessTokenExpiresAt: s.accessTokenExpiresAt + 1000 });
+    const newer = { accessToken: 'new-at', refreshToken: 'refresh-2', accessTokenExpiresAt: s.accessTokenExpiresAt + 1000, accessTokenIssuedAt: Date.now() };
+    await store.save({ ...s, ...newer });
     stale.lastSeenAt += 5;
     await store.write(stale, 60);
-    expect(stale.refreshToken).toBe('refresh-2'); // the caller's object carries the newer tokens too
+    expect(stale).toMatchObject(newer); // the caller's object carries the newer tokens too
     const stored = await store.readById(s.id);
-    expect(stored).toMatchObject({ accessToken: 'new-at', refreshToken: 'refresh-2', lastSeenAt: stale.lastSeenAt });
+    expect(stored).toMatchObject({ ...newer, lastSeenAt: stale.lastSeenAt });
   });
 
   it('save without a TTL keeps the current TTL and does not recreate an ended session', async () => {

@@ -160,6 +160,7 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
       if (!stored || attempt >= MAX_WRITE_ATTEMPTS) return 'ok'; // keep what Redis has: it is newer
       session.accessToken = stored.accessToken;
       session.accessTokenExpiresAt = stored.accessTokenExpiresAt;
+      session.accessTokenIssuedAt = stored.accessTokenIssuedAt;
       session.refreshToken = stored.refreshToken;
     }
   }

@@ -138,6 +138,34 @@ describe('session cookie encoding', () => {
     expect(decodeSessionCookie(encodeSessionCookie(s))).toEqual(s);
   });
 
+  it('keeps when the access token was issued, and still reads format-3 cookies written before it was recorded', () => {
+    const s = session({ accessTokenIssuedAt: 1_899_999_998_000 });
+    expect(decodeSessionCookie(encodeSessionCookie(s))).toEqual(s);
+    // Written by the seven-field format-3 encoder (commit e246474) for this session.
+    const token = `${b64({ alg: 'RS256', kid: 'k1', typ: 'at+JWT' })}.${b64({ iss: 'https://acme.example', sub: 'u1', tnt_id: 't1', exp: 2e9 })}.${Buffer.alloc(32, 7).toString('base64url')}`;
+    const older: WristbandSession = {
+      id: 'session-id-v3',
+      userId: 'u1',
+      tenantId: 't1',
+      tenantName: 'acme',
+      identityProviderName: 'wristband',
+      email: 'alice@acme.test',
+      roles: ['app:invotastic:admin'],
+      claims: { sub: 'u1', tnt_id: 't1', tnt_name: 'acme', idp_name: 'wristband', email: 'alice@acme.test', roles: [{ id: 'r1', name: 'app:invotastic:admin', display_name: 'Admin' }] },
+      accessToken: token,
+      accessTokenExpiresAt: 1_900_000_000_000,
+      refreshToken: 'refresh-v3',
+      csrfToken: 'csrf-v3',
+      createdAt: 1_800_000_000_000,
+      lastSeenAt: 1_800_000_100_000,
+    };
+    const sevenFields =
+      'AwAAAFVbInNlc3Npb24taWQtdjMiLCJjc3JmLXYzIiwxODAwMDAwMDAwMDAwLDE4MDAwMDAxMDAwMDAsMTkwMDAwMDAwMDAwMCwicmVmcmVzaC12MyIse31dAAAAcmNgYFhRDU1CpYbIaaQExoPpT85NxZ1WYO5KzMlMTnUAqdUrSS0uUcJwUJEhqpMy88rySxKLSzKTrRJTcjPzMJ3oCBauja1lYGDQrEbLLZDskW2InnFAij2q0TIL2FmpFYm5BTmp8IyDxdfg9GhkAAO1AAAAACEBBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=';
+    const back = decodeSessionCookie(Buffer.from(sevenFields, 'base64'));
+    expect(back).toEqual(older);
+    expect(back).not.toHaveProperty('accessTokenIssuedAt');
+  });
+
   it('refuses truncated or foreign bytes instead of throwing', () => {
     const encoded = encodeSessionCookie(session());
     for (const bytes of [encoded.subarray(0, 20), encoded.subarray(0, encoded.length - 3), Buffer.of(9, 1, 2), Buffer.alloc(0)]) {

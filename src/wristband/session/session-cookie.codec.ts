@@ -19,9 +19,11 @@ import { rolesFromClaims } from '../wristband-user.factory.js';
  * leak them the way compress-then-encrypt leaked secrets in CRIME/BREACH.
  *
  * Layout (format 3): 3 | frame(JSON [id, csrfToken, createdAt, lastSeenAt, accessTokenExpiresAt,
- * refreshToken, kept]) | frame(deflated: frame(claims JSON) frame(JWT header) frame(JWT payload)) |
- * frame(token: 1 + a JWT's signature bytes, or 0 + a token that is not a JWT as text). A frame is a
- * uint32 BE length and its bytes. Sessions sealed in format 2 or as a JSON object are still read.
+ * refreshToken, kept, accessTokenLifetimeMs]) | frame(deflated: frame(claims JSON) frame(JWT header)
+ * frame(JWT payload)) | frame(token: 1 + a JWT's signature bytes, or 0 + a token that is not a JWT as
+ * text). A frame is a uint32 BE length and its bytes. The last field stands for `accessTokenIssuedAt`
+ * (as expiry minus issue time: fewer digits) and came later: cookies with only the first seven fields
+ * are still read, as are sessions sealed in format 2 or as a JSON object.
  */
 const FORMAT = 3;
 const FORMAT_2 = 2;
@@ -73,6 +75,19 @@ type Fields = [
   accessTokenExpiresAt: number,
   refreshToken: string | null,
   kept: Kept,
+  accessTokenLifetimeMs?: number | null,
+];
+
+/** Format 2's fields: the claims sat just before `kept`. */
+type Format2Fields = [
+  id: string,
+  csrfToken: string,
+  createdAt: number,
+  lastSeenAt: number,
+  accessTokenExpiresAt: number,
+  refreshToken: string | null,
+  claims: Claims,
+  kept: Kept,
 ];
 
 export function encodeSessionCookie(session: WristbandSession): Buffer {
@@ -92,6 +107,7 @@ export function encodeSessionCookie(session: WristbandSession): Buffer {
     session.accessTokenExpiresAt,
     session.refreshToken ?? null,
     kept,
+    session.accessTokenIssuedAt === undefined ? null : session.accessTokenExpiresAt - session.accessTokenIssuedAt,
   ];
   const jwt = jwtBytes(session.accessToken);
   const packed = deflateRawSync(
@@ -126,7 +142,7 @@ export function decodeSessionCookie(plain: Buffer): WristbandSession | undefined
       return undefined;
     }
     const fields = JSON.parse(fieldsJson.toString('utf8')) as Fields;
-    if (!Array.isArray(fields) || fields.length !== 7) return undefined;
+    if (!Array.isArray(fields) || (fields.length !== 7 && fields.length !== 8)) return undefined;
     return restore(fields, JSON.parse(claimsJson.toString('utf8')) as Claims, accessToken);
   } catch {
     return undefined;
@@ -138,11 +154,10 @@ function decodeFormat2(plain: Buffer): WristbandSession | undefined {
   if (plain.length < 5) return undefined;
   const jsonEnd = 5 + plain.readUInt32BE(1);
   if (jsonEnd > plain.length) return undefined;
-  // Format 2 kept the claims in the fields, just before `kept`.
-  const fields = JSON.parse(plain.toString('utf8', 5, jsonEnd)) as unknown[];
+  const f = JSON.parse(plain.toString('utf8', 5, jsonEnd)) as Format2Fields;
   const accessToken = decodeFormat2Token(plain.subarray(jsonEnd));
-  if (!Array.isArray(fields) || fields.length !== 8 || accessToken === undefined) return undefined;
-  return restore([...fields.slice(0, 6), fields[7]] as Fields, fields[6] as Claims, accessToken);
+  if (!Array.isArray(f) || f.length !== 8 || accessToken === undefined) return undefined;
+  return restore([f[0], f[1], f[2], f[3], f[4], f[5], f[7]], f[6], accessToken);
 }
 
 function decodeFormat2Token(section: Buffer): string | undefined {
@@ -161,11 +176,12 @@ function decodeFormat2Token(section: Buffer): string | undefined {
 }
 
 function restore(
-  [id, csrfToken, createdAt, lastSeenAt, accessTokenExpiresAt, refreshToken, kept]: Fields,
+  [id, csrfToken, createdAt, lastSeenAt, accessTokenExpiresAt, refreshToken, kept, accessTokenLifetimeMs]: Fields,
   claims: Claims,
   accessToken: string,
 ): WristbandSession | undefined {
   if (typeof claims !== 'object' || claims === null || typeof kept !== 'object' || kept === null) return undefined;
+  const lifetimeKnown = typeof accessTokenLifetimeMs === 'number';
   const restored = (field: DerivedField): unknown => (field in kept ? (kept[field] ?? undefined) : DERIVED[field](claims));
   return {
     id,
@@ -179,6 +195,7 @@ function restore(
     claims,
     accessToken,
     accessTokenExpiresAt,
+    ...(lifetimeKnown && { accessTokenIssuedAt: accessTokenExpiresAt - accessTokenLifetimeMs }),
     refreshToken: refreshToken ?? undefined,
     csrfToken,
     createdAt,

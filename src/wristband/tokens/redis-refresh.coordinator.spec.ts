@@ -12,6 +12,7 @@ import { CookieSealer } from '../session/cookie-sealer.js';
 import { RedisSessionStore } from '../session/redis-session.store.js';
 import { RedisConnection } from '../session/redis.connection.js';
 import { RedisRefreshCoordinator } from './redis-refresh.coordinator.js';
+import { RefreshPendingError } from './refresh-pending.error.js';
 
 const sealer = new CookieSealer(['s'.repeat(32)]);
 
@@ -104,6 +105,40 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     const results = await Promise.all([0, 1, 2].map((i) => coordinators[i].coordinate({ ...s }, refresh, isFresh)));
     expect(calls).toEqual({ count: 1, invalidGrant: 0 });
     expect(results.every((r) => r.refreshToken === 'rt-1')).toBe(true);
+  });
+
+  it('a caller whose access token still works goes on at once while another instance refreshes', async () => {
+    const s = testSession({ accessToken: 'at-0', accessTokenExpiresAt: Date.now() + 10_000, refreshToken: 'rt-0' });
+    await stores[0].write(s, 60);
+    const { calls, refresh } = tokenEndpoint(1000);
+    const isFreshNow = (c: WristbandSession) => c.accessToken !== 'at-0';
+    const holder = coordinators[0].coordinate({ ...s }, refresh, isFreshNow);
+    await sleep(100);
+    const started = Date.now();
+    const other = await coordinators[1].coordinate({ ...s }, refresh, isFreshNow, (c) => c.accessTokenExpiresAt > Date.now());
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(other.accessToken).toBe('at-0');
+    expect((await holder).refreshToken).toBe('rt-1');
+    expect(calls).toEqual({ count: 1, invalidGrant: 0 });
+  });
+
+  it('a refresh whose answer may still come holds the lock until it does, and its session is stored', async () => {
+    const s = expiredSession();
+    await stores[0].write(s, 60);
+    const { calls, refresh } = tokenEndpoint(10);
+    const late = sleep(600).then(() => ({ ...s, accessToken: 'at-late', refreshToken: 'rt-late', accessTokenExpiresAt: Date.now() + 60_000 }));
+    const unanswered = async () => {
+      throw new RefreshPendingError('no answer yet', late);
+    };
+    await expect(coordinators[0].coordinate({ ...s }, unanswered, isFresh)).rejects.toBeInstanceOf(RefreshPendingError);
+    expect(await stores[0].redis.exists(stores[0].key('refresh-lock', s.id))).toBe(1);
+    // Another instance does not refresh with the refresh token the pending request may have spent.
+    const other = await coordinators[1].coordinate({ ...s }, refresh, isFresh);
+    expect(other).toMatchObject({ accessToken: 'at-late', refreshToken: 'rt-late' });
+    expect(calls.count).toBe(0);
+    expect((await stores[2].readById(s.id))?.refreshToken).toBe('rt-late');
+    await sleep(50);
+    expect(await stores[0].redis.exists(stores[0].key('refresh-lock', s.id))).toBe(0);
   });
 
   it('a session ended meanwhile is not refreshed', async () => {

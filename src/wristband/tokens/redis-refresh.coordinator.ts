@@ -8,6 +8,8 @@ import {
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { RedisSessionStore } from '../session/redis-session.store.js';
 import type { RefreshCoordinator } from './refresh-coordinator.interface.js';
+import { RefreshPendingError } from './refresh-pending.error.js';
+import { tokensOf } from './session-tokens.js';
 
 export interface RedisRefreshCoordinatorOptions {
   /**
@@ -28,8 +30,9 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 /**
  * One refresh per session across every instance. The instance that takes the session's lock in Redis
  * re-reads the session (another instance may have refreshed it already), refreshes, stores the result,
- * then releases; the others poll Redis until the refreshed session appears and continue with it. If the
- * holder dies, its lock expires within `lockTtlMs` and the next waiter takes over.
+ * then releases; the others poll Redis until the refreshed session appears and continue with it, or go
+ * on at once when their access token still works. If the holder dies, its lock expires within
+ * `lockTtlMs` and the next waiter takes over.
  */
 export class RedisRefreshCoordinator implements RefreshCoordinator {
   private readonly lockTtlMs: number;
@@ -49,20 +52,17 @@ export class RedisRefreshCoordinator implements RefreshCoordinator {
     session: WristbandSession,
     refresh: (latest: WristbandSession) => Promise<WristbandSession>,
     isFresh: (candidate: WristbandSession) => boolean,
+    isUsable?: (candidate: WristbandSession) => boolean,
   ): Promise<WristbandSession> {
     const lockKey = this.store.key('refresh-lock', session.id);
     const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
       const token = randomBytes(16).toString('base64url');
       if (await this.acquire(lockKey, token)) {
-        try {
-          return await this.refreshHolding(session.id, lockKey, token, refresh, isFresh);
-        } finally {
-          await this.release(lockKey, token);
-        }
+        return this.refreshHolding(session.id, lockKey, token, refresh, isFresh);
       }
       const latest = await this.latest(session.id);
-      if (isFresh(latest)) return latest;
+      if (isFresh(latest) || isUsable?.(latest)) return latest;
       if (Date.now() >= deadline) {
         throw new WristbandUnavailableError('Timed out waiting for another instance to refresh the session');
       }
@@ -70,6 +70,7 @@ export class RedisRefreshCoordinator implements RefreshCoordinator {
     }
   }
 
+  /** Refreshes under the lock, then releases it (while a refresh answer may still come, once it has). */
   private async refreshHolding(
     id: string,
     lockKey: string,
@@ -77,18 +78,37 @@ export class RedisRefreshCoordinator implements RefreshCoordinator {
     refresh: (latest: WristbandSession) => Promise<WristbandSession>,
     isFresh: (candidate: WristbandSession) => boolean,
   ): Promise<WristbandSession> {
-    const latest = await this.latest(id);
-    if (isFresh(latest)) return latest;
     const renewal = setInterval(() => void this.renew(lockKey, token), Math.max(100, Math.floor(this.lockTtlMs / 3)));
     renewal.unref();
+    let late: Promise<unknown> | undefined;
     try {
+      const latest = await this.latest(id);
+      if (isFresh(latest)) return latest;
       const refreshed = await refresh(latest);
       // Stored before the lock is released, so waiters on every instance find it.
       if ((await this.store.save(refreshed)) === 'ended') throw sessionEnded();
       return refreshed;
+    } catch (err) {
+      // Wristband may still answer, having rotated the refresh token: no instance may refresh with the
+      // old one before then, and the answer is stored when it comes.
+      if (err instanceof RefreshPendingError) {
+        late = err.late.then((fresh) => fresh && this.keep(fresh)).catch(() => undefined);
+      }
+      throw err;
     } finally {
-      clearInterval(renewal);
+      const stop = async () => {
+        clearInterval(renewal);
+        await this.release(lockKey, token);
+      };
+      if (late) void late.finally(stop);
+      else await stop();
     }
+  }
+
+  /** Stores tokens that arrived after their refresh gave up; the store keeps whichever are newer. */
+  private async keep(refreshed: WristbandSession): Promise<void> {
+    const latest = await this.store.readById(refreshed.id);
+    if (latest) await this.store.save({ ...latest, ...tokensOf(refreshed) });
   }
 
   private async latest(id: string): Promise<WristbandSession> {

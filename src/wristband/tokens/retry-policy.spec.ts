@@ -36,6 +36,27 @@ describe('withRetries', () => {
     expect(calls).toBe(3);
   });
 
+  it('a non-idempotent attempt that may have been processed is not repeated; one surely not processed is', async () => {
+    const run = async (maybeProcessed: boolean) => {
+      let calls = 0;
+      await withRetries({ ...policy, idempotent: false }, async () => {
+        calls++;
+        if (calls === 1) throw new TransientFailure('no answer', undefined, { maybeProcessed });
+        return 'ok';
+      }).catch(() => undefined);
+      return calls;
+    };
+    expect(await run(true)).toBe(1);
+    expect(await run(false)).toBe(2);
+    // Idempotent (the default): retried either way.
+    let calls = 0;
+    await withRetries(policy, async () => {
+      if (++calls === 1) throw new TransientFailure('no answer', undefined, { maybeProcessed: true });
+      return 'ok';
+    });
+    expect(calls).toBe(2);
+  });
+
   it('does not wait past the budget (Retry-After longer than the budget ends at once)', async () => {
     let calls = 0;
     const started = Date.now();

@@ -1,14 +1,20 @@
 /** A failure worth another attempt: network error, timeout, 5xx or 429. */
 export class TransientFailure extends Error {
   override name = 'TransientFailure';
+  /**
+   * The request may have reached the server and been processed even though no answer came (a timeout,
+   * a connection lost after sending). `false` when the server answered or the connection was never made.
+   */
+  readonly maybeProcessed: boolean;
 
   constructor(
     message: string,
     /** Server-requested wait (`Retry-After`), in milliseconds. */
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; maybeProcessed?: boolean },
   ) {
     super(message, options);
+    this.maybeProcessed = options?.maybeProcessed ?? false;
   }
 }
 
@@ -16,6 +22,11 @@ export interface RetryPolicy {
   maxAttempts: number;
   budgetMs: number;
   baseDelayMs: number;
+  /**
+   * Whether repeating an attempt the server may already have processed is harmless. Default `true`.
+   * When `false`, a failure with `maybeProcessed` is final.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -35,6 +46,7 @@ export async function withRetries<T>(
       return await attempt(deadline - now());
     } catch (err) {
       if (!(err instanceof TransientFailure) || n >= policy.maxAttempts) throw err;
+      if (err.maybeProcessed && policy.idempotent === false) throw err;
       const backoff = Math.random() * policy.baseDelayMs * 2 ** (n - 1);
       const wait = err.retryAfterMs ?? backoff;
       if (now() + wait >= deadline) throw err;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import {
@@ -8,10 +9,12 @@ import {
 } from '../errors/wristband.errors.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
-import { IdTokenVerifier } from '../jwt/id-token.verifier.js';
-import { WristbandApiClient } from '../wristband-api.client.js';
+import { IdTokenVerifier, isUnverifiableNow } from '../jwt/id-token.verifier.js';
+import { WristbandApiClient, type TokenResponse } from '../wristband-api.client.js';
 import { readOnly } from '../wristband-user.factory.js';
 import { REFRESH_COORDINATOR, type RefreshCoordinator } from './refresh-coordinator.interface.js';
+import { RefreshPendingError } from './refresh-pending.error.js';
+import { tokensOf } from './session-tokens.js';
 
 export interface FreshSession {
   session: WristbandSession;
@@ -20,8 +23,16 @@ export interface FreshSession {
 }
 
 /**
+ * How long, in milliseconds, requests of a session whose refresh just failed go on with their
+ * still-valid access token instead of trying again.
+ */
+const FAILED_REFRESH_BACKOFF_MS = 5_000;
+
+/**
  * Keeps a session's access token valid. One refresh in flight per session: concurrent requests on the
- * same expired session share one token call and all continue with its result.
+ * same expired session share one token call and all continue with its result. When a refresh fails,
+ * the session's other requests go on with the still-valid token for a short back-off instead of each
+ * waiting for Wristband again.
  */
 @Injectable()
 export class TokenRefreshService {
@@ -33,6 +44,11 @@ export class TokenRefreshService {
    * refresh-token rotation would be a reuse and end the session.
    */
   private readonly recentlyRefreshed = new LRUCache<string, WristbandSession>({ max: 10_000, ttl: 60_000 });
+  /**
+   * Sessions whose refresh failed a moment ago (Wristband unreachable), by session id. While Wristband
+   * is down, only one request per session and back-off pays the wait for it.
+   */
+  private readonly failedRecently = new LRUCache<string, true>({ max: 10_000, ttl: FAILED_REFRESH_BACKOFF_MS });
 
   constructor(
     @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
@@ -43,7 +59,7 @@ export class TokenRefreshService {
 
   /** Expiry with the safety buffer applied, epoch ms: what front ends see as `expiresAt`. */
   bufferedExpiry(session: WristbandSession): number {
-    return session.accessTokenExpiresAt - this.options.tokens.expiryBufferSeconds * 1000;
+    return session.accessTokenExpiresAt - this.bufferMs(session);
   }
 
   needsRefresh(session: WristbandSession, now = Date.now()): boolean {
@@ -57,43 +73,85 @@ export class TokenRefreshService {
    */
   async ensureFresh(session: WristbandSession, now = Date.now()): Promise<FreshSession> {
     if (!this.needsRefresh(session, now)) return { session, refreshed: false };
+    const result = (s: WristbandSession): FreshSession => ({
+      session: s,
+      refreshed: s.accessToken !== session.accessToken || s.refreshToken !== session.refreshToken,
+    });
+    const known = this.newestKnown(session);
+    if (!this.needsRefresh(known, now)) return result(known);
+    // Wristband failed a moment ago: a token that still works will do until the back-off ends. (Requests
+    // joining a refresh in flight wait for it instead: answered with the old tokens, a cookie-store
+    // request could send the browser a cookie holding the refresh token that refresh is spending.)
+    if (isUsable(known, now) && this.failedRecently.has(known.id)) return result(known);
     try {
-      return { session: await this.refreshOnce(session), refreshed: true };
+      return result(await this.refreshOnce(known));
     } catch (err) {
       // Wristband down but the token itself still valid (we are inside the buffer): go on with it.
-      if (err instanceof WristbandUnavailableError && Date.now() < session.accessTokenExpiresAt) {
-        return { session, refreshed: false };
-      }
+      if (err instanceof WristbandUnavailableError && isUsable(known, Date.now())) return result(known);
       throw err;
     }
   }
 
-  private refreshOnce(stale: WristbandSession): Promise<WristbandSession> {
-    const pending = this.inFlight.get(stale.id);
+  /**
+   * The configured buffer, but never more than half the token's lifetime: a token that lives no
+   * longer than the buffer would otherwise be stale as soon as it is issued, and every request would
+   * refresh it. Sessions that do not record when their token was issued get the configured buffer.
+   */
+  private bufferMs(session: WristbandSession): number {
+    const configured = this.options.tokens.expiryBufferSeconds * 1000;
+    if (session.accessTokenIssuedAt === undefined) return configured;
+    const lifetime = session.accessTokenExpiresAt - session.accessTokenIssuedAt;
+    return Math.min(configured, Math.max(0, Math.floor(lifetime / 2)));
+  }
+
+  /** The session with the newest tokens this process has seen for it, never an older refresh token. */
+  private newestKnown(session: WristbandSession): WristbandSession {
+    const recent = this.recentlyRefreshed.get(session.id);
+    const newer = recent && recent.userId === session.userId && recent.accessTokenExpiresAt > session.accessTokenExpiresAt;
+    return newer ? { ...session, ...tokensOf(recent) } : session;
+  }
+
+  private remember(fresh: WristbandSession): void {
+    const current = this.recentlyRefreshed.get(fresh.id);
+    if (current && current.accessTokenExpiresAt >= fresh.accessTokenExpiresAt) return;
+    this.recentlyRefreshed.set(fresh.id, readOnly(fresh));
+    this.failedRecently.delete(fresh.id);
+  }
+
+  private refreshOnce(session: WristbandSession): Promise<WristbandSession> {
+    const pending = this.inFlight.get(session.id);
     if (pending) return pending;
-    // Start from the newest tokens this process has seen for the session, never an older refresh token.
-    const recent = this.recentlyRefreshed.get(stale.id);
-    const session = recent && recent.userId === stale.userId ? { ...stale, ...tokensOf(recent) } : stale;
-    if (!this.needsRefresh(session)) return Promise.resolve(session);
     const refresh = this.coordinator
-      .coordinate(session, (latest) => this.refresh(latest), (candidate) => !this.needsRefresh(candidate))
-      .then((fresh) => {
-        // Shared by every request that waited on this refresh.
-        this.recentlyRefreshed.set(stale.id, readOnly(fresh));
-        return fresh;
-      })
-      .finally(() => this.inFlight.delete(stale.id));
-    this.inFlight.set(stale.id, refresh);
+      .coordinate(
+        session,
+        (latest) => this.refresh(latest),
+        (candidate) => !this.needsRefresh(candidate),
+        (candidate) => isUsable(candidate, Date.now()),
+      )
+      .then(
+        (result) => {
+          // Shared by every request that waited on this refresh.
+          if (!this.needsRefresh(result)) this.remember(result);
+          return result;
+        },
+        (err: unknown) => {
+          if (err instanceof WristbandUnavailableError) this.failedRecently.set(session.id, true);
+          throw err;
+        },
+      )
+      .finally(() => this.inFlight.delete(session.id));
+    this.inFlight.set(session.id, refresh);
     return refresh;
   }
 
   private async refresh(session: WristbandSession): Promise<WristbandSession> {
-    if (!session.refreshToken) {
+    const refreshToken = session.refreshToken;
+    if (!refreshToken) {
       throw new AuthenticationRequiredError('session_expired', 'Access token expired and the session has no refresh token');
     }
     let tokens;
     try {
-      tokens = await this.api.refresh(session.refreshToken);
+      tokens = await this.api.refresh(refreshToken);
     } catch (err) {
       if (err instanceof WristbandRequestError && err.code === 'invalid_grant') {
         throw new AuthenticationRequiredError('session_expired', 'Wristband rejected the refresh token');
@@ -102,20 +160,65 @@ export class TokenRefreshService {
         // Not the user's fault (e.g. invalid_client): keep the session, answer 503, alert operators.
         throw new WristbandUnavailableError(`Token refresh rejected by Wristband: ${err.message}`);
       }
+      const answer = err instanceof WristbandUnavailableError ? this.api.pendingAnswer(refreshToken) : undefined;
+      if (answer) throw new RefreshPendingError(err instanceof Error ? err.message : 'No answer', this.keepLateAnswer(session, answer));
       throw err;
     }
-    if (tokens.id_token) await this.checkRefreshedIdToken(session, tokens.id_token);
-    return {
+    return this.withTokens(session, tokens);
+  }
+
+  /**
+   * A refresh answer that comes after every request waiting for it went on: kept (here, and in the
+   * store by the coordinator), so the refresh token it rotated is not lost.
+   */
+  private async keepLateAnswer(session: WristbandSession, answer: Promise<TokenResponse>): Promise<WristbandSession | undefined> {
+    try {
+      const fresh = await this.withTokens(session, await answer);
+      this.remember(fresh);
+      return fresh;
+    } catch (err) {
+      if (!(err instanceof WristbandUnavailableError)) {
+        this.logger.warn(`Late token refresh answer not kept: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return undefined;
+    }
+  }
+
+  /** The session with a refresh answer's tokens, once its ID token (if any) names the session's user and tenant. */
+  private async withTokens(session: WristbandSession, tokens: TokenResponse): Promise<WristbandSession> {
+    const now = Date.now();
+    const refreshed: WristbandSession = {
       ...session,
       accessToken: tokens.access_token,
-      accessTokenExpiresAt: Date.now() + tokens.expires_in * 1000,
+      accessTokenIssuedAt: now,
+      accessTokenExpiresAt: now + tokens.expires_in * 1000,
       // Wristband may not rotate: keep the old refresh token when none comes back.
       refreshToken: tokens.refresh_token ?? session.refreshToken,
     };
+    if (tokens.id_token) await this.checkRefreshedIdToken(session, tokens.id_token);
+    return refreshed;
   }
 
   private async checkRefreshedIdToken(session: WristbandSession, idToken: string): Promise<void> {
-    const claims = await this.idTokens.verify(idToken);
+    let claims: { sub?: unknown; tnt_id?: unknown };
+    try {
+      claims = await this.idTokens.verify(idToken);
+    } catch (err) {
+      if (!isUnverifiableNow(err)) {
+        this.logger.error(`Refreshed ID token rejected (${err instanceof Error ? err.message : 'invalid'}); ending the session`);
+        throw new AuthenticationRequiredError('session_expired', 'Refreshed ID token is not valid');
+      }
+      // The signing keys are out of reach, but the answer came from Wristband's token endpoint itself
+      // (TLS, our client credentials, this session's refresh token), which OpenID Connect Core §3.1.3.7
+      // accepts in place of the signature. Dropping it would lose the refresh token Wristband has just
+      // rotated and log the user out; so keep it, once it names the same user and tenant.
+      this.logger.warn('Refreshed ID token not verifiable now (signing keys unreachable); keeping the tokens Wristband issued');
+      try {
+        claims = decodeJwt(idToken);
+      } catch {
+        throw new AuthenticationRequiredError('session_expired', 'Refreshed ID token is not a JWT');
+      }
+    }
     if (claims.sub !== session.userId || (claims.tnt_id !== undefined && claims.tnt_id !== session.tenantId)) {
       this.logger.error('Refreshed ID token names another user or tenant; ending the session');
       throw new AuthenticationRequiredError('session_expired', 'Refreshed ID token does not match the session');
@@ -123,6 +226,7 @@ export class TokenRefreshService {
   }
 }
 
-function tokensOf(s: WristbandSession): Pick<WristbandSession, 'accessToken' | 'accessTokenExpiresAt' | 'refreshToken'> {
-  return { accessToken: s.accessToken, accessTokenExpiresAt: s.accessTokenExpiresAt, refreshToken: s.refreshToken };
+/** Whether the session's access token itself is still valid (buffer aside). */
+function isUsable(session: WristbandSession, now: number): boolean {
+  return now < session.accessTokenExpiresAt;
 }

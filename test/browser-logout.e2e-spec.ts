@@ -1,0 +1,103 @@
+import * as http from 'node:http';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort, PASSWORD, startStack, type TestStack } from './support/test-stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Another site: serves one HTML page on its own port (any host name that resolves to loopback). */
+async function startOtherSite(html: string): Promise<{ port: number; close(): Promise<void> }> {
+  const port = await freePort();
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A person on another site cannot be logged out of the app by that site (headless Chromium). */
+describe('a logout started by another site, in a browser (headless Chromium)', () => {
+  let stack: TestStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** Logs in through the emulator's form in a fresh browser context. */
+  async function loggedIn(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.app.url}/auth/login?tenant_name=acme`);
+    await page.waitForURL(/acme\.localhost/);
+    await page.fill('input[name="username"]', 'alice@acme.test');
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForURL(`${stack.app.url}/`);
+    return { context, page };
+  }
+
+  async function meStatus(page: Page): Promise<number> {
+    return (await page.goto(`${stack.app.url}/api/me`))!.status();
+  }
+
+  it('an <img> on another port of the same host (same-site, so cookies go along) does not end the session', async () => {
+    const { context, page } = await loggedIn();
+    const other = await startOtherSite(
+      `<img id="probe" src="${stack.app.url}/auth/logout" onload="document.title='done'" onerror="document.title='done'">`,
+    );
+    try {
+      stack.emulator.resetCalls();
+      const sent = page.waitForRequest(`${stack.app.url}/auth/logout`);
+      await page.goto(`http://localhost:${other.port}/`);
+      // The image is requested (Chromium then keeps the JSON answer from the page: ORB) and has settled.
+      expect((await sent).method()).toBe('GET');
+      await page.waitForFunction("document.title === 'done'");
+      expect(stack.emulator.calls('revoke')).toBe(0);
+      expect(await meStatus(page)).toBe(200);
+    } finally {
+      await other.close();
+      await context.close();
+    }
+  }, 60_000);
+
+  it('a link on another site that navigates to /auth/logout gets 403, and the session goes on', async () => {
+    const { context, page } = await loggedIn();
+    // 127.0.0.1 is another site than localhost: the SameSite=Lax cookie still goes along on a top-level GET.
+    const other = await startOtherSite(`<a id="go" href="${stack.app.url}/auth/logout">Win a prize</a>`);
+    try {
+      stack.emulator.resetCalls();
+      await page.goto(`http://127.0.0.1:${other.port}/`);
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${stack.app.url}/auth/logout`),
+        page.click('#go'),
+      ]);
+      expect(answer.status()).toBe(403);
+      expect(await answer.json()).toMatchObject({ reason: 'cross_site_request' });
+      expect(stack.emulator.calls('revoke')).toBe(0);
+      expect(await meStatus(page)).toBe(200);
+
+      // The app's own "Log out" link still works.
+      await page.goto(`${stack.app.url}/`);
+      await page.click('#logout');
+      await page.waitForURL(/acme\.localhost/);
+      expect(stack.emulator.calls('revoke')).toBe(1);
+      expect(await meStatus(page)).toBe(401);
+    } finally {
+      await other.close();
+      await context.close();
+    }
+  }, 60_000);
+});

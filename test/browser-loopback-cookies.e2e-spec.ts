@@ -1,0 +1,118 @@
+import 'reflect-metadata';
+import { Controller, Get, Module, Res, UseGuards, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { chromium, type Browser } from 'playwright-core';
+import { CurrentUser, Public, SessionService, WristbandGuard, WristbandModule, type WristbandUser } from '../src/wristband/index.js';
+import type { RawResponse } from '../src/wristband/http/http-exchange.js';
+import { testSession } from './support/session-fixture.js';
+import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** A reserved TLD: it resolves nowhere, so nothing leaves the machine. */
+const VANITY = 'invotastic-acme.wristband.test';
+
+/**
+ * Starts a session through the module's own `SessionService` (the code a login's callback runs), so the
+ * cookie is exactly what the app sends after a login. A full login needs an https Wristband: the emulator
+ * is http, which would need the dangerous flag, which drops `Secure`.
+ */
+@Controller('test')
+class SignInController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Public()
+  @Get('sign-in')
+  async signIn(@Res({ passthrough: true }) res: RawResponse) {
+    const { id: _id, csrfToken: _csrf, createdAt: _created, lastSeenAt: _seen, ...data } = testSession({
+      userId: 'browser-user',
+      accessTokenExpiresAt: Date.now() + 3_600_000, // far from the refresh buffer: no call to Wristband
+    });
+    await this.sessions.create(res, data);
+    return { signedIn: true };
+  }
+
+  @Get('me')
+  @UseGuards(WristbandGuard)
+  me(@CurrentUser() user: WristbandUser) {
+    return { userId: user.userId };
+  }
+}
+
+describe('Chromium on http://localhost keeps the Secure __Host- cookies (no dangerous flag)', () => {
+  let browser: Browser;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://localhost:${port}`;
+    @Module({
+      imports: [
+        WristbandModule.forRoot({
+          applicationVanityDomain: VANITY,
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          callbackUrl: `${url}/auth/callback`,
+          loginUrl: `${url}/auth/login`,
+          sessionSecrets: [SESSION_SECRET],
+        }),
+      ],
+      controllers: [SignInController],
+    })
+    class LoopbackApp {}
+    app = await NestFactory.create(LoopbackApp, { logger: false, abortOnError: false });
+    await app.listen(port, '127.0.0.1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        `--host-resolver-rules=MAP *.wristband.test ~NOTFOUND`,
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('stores the __Host-wb_session cookie as Secure and sends it back: the guarded route answers 200', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      expect((await page.goto(`${url}/test/me`))!.status()).toBe(401);
+      const signIn = await page.goto(`${url}/test/sign-in`);
+      expect(await signIn!.headerValue('set-cookie')).toMatch(/^__Host-wb_session=[^;]+;.*Secure/);
+
+      const stored = (await context.cookies(url)).map(({ name, secure, httpOnly, sameSite, path }) => ({ name, secure, httpOnly, sameSite, path }));
+      expect(stored.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual([
+        { name: 'CSRF-TOKEN', secure: true, httpOnly: false, sameSite: 'Lax', path: '/' },
+        { name: '__Host-wb_session', secure: true, httpOnly: true, sameSite: 'Lax', path: '/' },
+      ]);
+      const me = await page.goto(`${url}/test/me`);
+      expect((await me!.request().allHeaders()).cookie).toMatch(/(^|; )__Host-wb_session=/);
+      expect(me!.status()).toBe(200);
+      expect(await me!.json()).toEqual({ userId: 'browser-user' });
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  it('/auth/login sends the browser to https Wristband and keeps the Secure __Host- login-state cookie', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const toWristband = page.waitForRequest((r) => !r.url().startsWith(url));
+      // The vanity host resolves nowhere (see the launch flags): the navigation ends there, after the redirect.
+      const navigation = await page.goto(`${url}/auth/login?tenant_name=acme`).catch((err: Error) => err.message);
+      expect(navigation).toMatch(/ERR_NAME_NOT_RESOLVED/);
+      const authorize = new URL((await toWristband).url());
+      expect(`${authorize.origin}${authorize.pathname}`).toBe(`https://acme-${VANITY}/api/v1/oauth2/authorize`);
+      const loginState = (await context.cookies(url)).filter((c) => c.name.startsWith('__Host-wb_login_'));
+      expect(loginState.map(({ secure, httpOnly, path }) => ({ secure, httpOnly, path }))).toEqual([{ secure: true, httpOnly: true, path: '/' }]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});
