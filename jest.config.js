@@ -6,14 +6,19 @@ const tsJest = [
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Tests run the package from its sources (the consumer tests install its packed build instead).
+    '^nestjs-wristband$': '<rootDir>/packages/nestjs-wristband/src/index.ts',
+    '^nestjs-wristband/testing$': '<rootDir>/packages/nestjs-wristband/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: { '^.+\\.ts$': tsJest },
 };
 export default {
   // e2e tests wait on real servers and real token lifetimes, with every suite running at once in CI.
   testTimeout: 20_000,
   projects: [
-    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

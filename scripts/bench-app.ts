@@ -15,15 +15,13 @@ import 'reflect-metadata';
 import { Body, Controller, Get, Injectable, Module, Put, UseGuards, type CanActivate } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { ResolvedWristbandOptions } from '../src/wristband/index.js';
+import type { ResolvedWristbandOptions } from 'nestjs-wristband';
 
 // The production build, loaded at run time (typed by its sources: `dist/` does not exist before a build).
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
 const { AppModule } = (await import(dist('app.module.js'))) as typeof import('../src/app.module.js');
 const { setUpHttpApp } = (await import(dist('app.setup.js'))) as typeof import('../src/app.setup.js');
-const { CurrentUser, Public, SessionService, WRISTBAND_OPTIONS } = (await import(
-  dist('wristband/index.js')
-)) as typeof import('../src/wristband/index.js');
+const { CurrentUser, Public, SessionService, WRISTBAND_OPTIONS } = await import('nestjs-wristband');
 
 @Injectable()
 class PassThroughGuard implements CanActivate {

@@ -27,7 +27,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getIronSession, type SessionOptions } from 'iron-session';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
+// The package's production build: internals the comparison routes reuse (not part of its public API).
+const pkgDist = (path: string) => new URL(`../packages/nestjs-wristband/dist/${path}`, import.meta.url).href;
 
 /** The iron-session cookie: what a Wristband demo app keeps in it. The bench seals one with `sealData`. */
 export const IRON_COOKIE_NAME = 'wb_iron';
@@ -67,12 +68,12 @@ type Req = IncomingMessage & { user?: User };
  * and session type without loading the app.
  */
 export async function benchCompareModule(settings: () => BenchCompareSettings) {
-  const { CurrentUser, Public } = (await import(dist('wristband/index.js'))) as typeof import('../src/wristband/index.js');
-  const { CookieSealer } = (await import(dist('wristband/session/cookie-sealer.js'))) as typeof import('../src/wristband/session/cookie-sealer.js');
+  const { CurrentUser, Public } = (await import('nestjs-wristband'));
+  const { CookieSealer } = (await import(pkgDist('session/cookie-sealer.js'))) as typeof import('../packages/nestjs-wristband/src/session/cookie-sealer.js');
   const { decodeSessionCookie } = (await import(
-    dist('wristband/session/session-cookie.codec.js')
-  )) as typeof import('../src/wristband/session/session-cookie.codec.js');
-  const { cookieFromHeader } = (await import(dist('wristband/http/http-exchange.js'))) as typeof import('../src/wristband/http/http-exchange.js');
+    pkgDist('session/session-cookie.codec.js')
+  )) as typeof import('../packages/nestjs-wristband/src/session/session-cookie.codec.js');
+  const { cookieFromHeader } = (await import(pkgDist('http/http-exchange.js'))) as typeof import('../packages/nestjs-wristband/src/http/http-exchange.js');
   let deps: ReturnType<typeof build> | undefined;
   const build = (s: BenchCompareSettings) => ({
     ...s,

@@ -41,10 +41,11 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sealData } from 'iron-session';
-import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
-import { CookieSessionStore } from '../src/wristband/session/cookie-session.store.js';
+// Internals on purpose: the bench seals thousands of distinct sessions without logging each one in.
+import { CookieSealer } from '../packages/nestjs-wristband/src/session/cookie-sealer.js';
+import { CookieSessionStore } from '../packages/nestjs-wristband/src/session/cookie-session.store.js';
 import { IRON_COOKIE_NAME, type IronSessionData } from './bench-compare.js';
-import type { WristbandSession } from '../src/wristband/interfaces/wristband-session.interface.js';
+import type { WristbandSession } from 'nestjs-wristband';
 import { startEmulator, type WristbandEmulator } from '../test/emulator/index.js';
 import { CookieJar, request } from '../test/support/http-client.js';
 import {

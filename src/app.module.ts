@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { WristbandModule, type WristbandModuleOptions } from './wristband/index.js';
+import { WristbandModule, type WristbandModuleOptions } from 'nestjs-wristband';
 import { AdminController } from './admin/admin.controller.js';
 import { loadAppConfig, type AppConfig } from './config/app.config.js';
 import { HealthController } from './health/health.controller.js';

@@ -5,13 +5,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
 import { setUpHttpApp } from './app.setup.js';
-import { EnvValidationError, loadAppConfig } from './config/app.config.js';
+import { EnvValidationError, loadAppConfig, type AppConfig } from './config/app.config.js';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let port: number;
+  let config: AppConfig;
   try {
-    port = loadAppConfig(process.env).port;
+    config = loadAppConfig(process.env);
   } catch (err) {
     if (err instanceof EnvValidationError) {
       console.error(err.message);
@@ -23,8 +23,9 @@ async function bootstrap(): Promise<void> {
     logger: ['error', 'warn', 'log'],
   });
   setUpHttpApp(app);
-  await app.listen(port, process.env.HOST ?? '127.0.0.1');
-  new Logger('Bootstrap').log(`Listening on http://localhost:${port}`);
+  const { host } = config.server;
+  await app.listen(config.port, host);
+  new Logger('Bootstrap').log(`Listening on ${host.includes(':') ? `[${host}]` : host}:${config.port}`);
 }
 
 void bootstrap();

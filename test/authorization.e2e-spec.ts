@@ -6,7 +6,7 @@ import {
   TenantScoped,
   WristbandGuard,
   type CurrentTenantInfo,
-} from '../src/wristband/index.js';
+} from 'nestjs-wristband';
 import { request, type CookieJar } from './support/http-client.js';
 import { login, startModuleApp, startStack, type TestStack } from './support/test-stack.js';
 

@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { CurrentUser, WristbandGuard, type WristbandUser } from '../src/wristband/index.js';
+import { CurrentUser, WristbandGuard, type WristbandUser } from 'nestjs-wristband';
 import { authorizeUrl, decodeJwt, pkce, refresh, tokenRequest, type TokenResponse } from './emulator/helpers.js';
 import { request } from './support/http-client.js';
 import {

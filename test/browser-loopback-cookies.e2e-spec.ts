@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import { Controller, Get, Module, Res, UseGuards, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { chromium, type Browser } from 'playwright-core';
-import { CurrentUser, Public, SessionService, WristbandGuard, WristbandModule, type WristbandUser } from '../src/wristband/index.js';
-import type { RawResponse } from '../src/wristband/http/http-exchange.js';
-import { testSession } from './support/session-fixture.js';
+import { CurrentUser, Public, SessionService, WristbandGuard, WristbandModule, type WristbandUser } from 'nestjs-wristband';
+import type { ServerResponse } from 'node:http';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,12 +21,18 @@ class SignInController {
 
   @Public()
   @Get('sign-in')
-  async signIn(@Res({ passthrough: true }) res: RawResponse) {
-    const { id: _id, csrfToken: _csrf, createdAt: _created, lastSeenAt: _seen, ...data } = testSession({
+  async signIn(@Res({ passthrough: true }) res: ServerResponse) {
+    await this.sessions.create(res, {
       userId: 'browser-user',
+      tenantId: 'tenant-1',
+      tenantName: 'acme',
+      identityProviderName: 'Wristband',
+      roles: [],
+      claims: {},
+      accessToken: 'eyJhbGciOiJSUzI1NiJ9.access.sig',
       accessTokenExpiresAt: Date.now() + 3_600_000, // far from the refresh buffer: no call to Wristband
+      refreshToken: 'refresh-1',
     });
-    await this.sessions.create(res, data);
     return { signedIn: true };
   }
 

@@ -1,4 +1,4 @@
-import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
+import { CookieSealer } from 'nestjs-wristband/testing';
 import { CookieJar, request } from './support/http-client.js';
 import { PASSWORD, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
 

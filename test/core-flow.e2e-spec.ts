@@ -1,5 +1,5 @@
 import { CookieJar, request } from './support/http-client.js';
-import { RedisTestServer } from './support/redis-server.js';
+import { RedisTestServer } from 'nestjs-wristband/testing';
 import { CLIENT_ID, login, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import {
   WristbandModule,
   type WristbandModuleFactoryOptions,
   type WristbandModuleOptions,
-} from '../src/wristband/index.js';
+} from 'nestjs-wristband';
 import { request } from './support/http-client.js';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
 

@@ -1,4 +1,4 @@
-import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
+import { CookieSealer } from 'nestjs-wristband/testing';
 import { CookieJar, request, type HttpResponse } from './support/http-client.js';
 import {
   appEnv,

@@ -11,7 +11,7 @@ import {
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { tap, type Observable } from 'rxjs';
-import { LoginRestartError, WristbandCallbackGuard, WristbandLoginGuard, WristbandModule } from '../src/wristband/index.js';
+import { LoginRestartError, WristbandCallbackGuard, WristbandLoginGuard, WristbandModule } from 'nestjs-wristband';
 import { CookieJar, request } from './support/http-client.js';
 import { CLIENT_ID, CLIENT_SECRET, PASSWORD, SESSION_SECRET, startStack, type TestApp, type TestStack } from './support/test-stack.js';
 

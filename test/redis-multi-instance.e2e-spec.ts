@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import { SessionRevocationService } from '../src/wristband/index.js';
-import { CookieSealer } from '../src/wristband/session/cookie-sealer.js';
+import { SessionRevocationService } from 'nestjs-wristband';
+import { CookieSealer } from 'nestjs-wristband/testing';
 import { CookieJar, request, type HttpResponse } from './support/http-client.js';
-import { RedisTestServer } from './support/redis-server.js';
+import { RedisTestServer } from 'nestjs-wristband/testing';
 import { login, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 import { Controller, Get, Req, Res, UseGuards, type INestApplication } from '@nestjs/common';
 import { inspect } from 'node:util';
-import { CurrentUser, Public, WristbandGuard, type WristbandUser } from '../src/wristband/index.js';
+import { CurrentUser, Public, WristbandGuard, type WristbandUser } from 'nestjs-wristband';
 import { request, type CookieJar } from './support/http-client.js';
 import { login, startModuleApp, startStack, type TestStack } from './support/test-stack.js';
 

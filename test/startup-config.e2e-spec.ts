@@ -8,7 +8,7 @@ import { AppModule } from '../src/app.module.js';
 import { setUpHttpApp } from '../src/app.setup.js';
 import { loadAppConfig } from '../src/config/app.config.js';
 import { request } from './support/http-client.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from 'nestjs-wristband/testing';
 
 /** Runs the real entry point (through tsx) with a given environment and returns its exit and stderr. */
 function start(env: Record<string, string>) {

@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { CurrentTenant, Roles, WristbandGuard, type CurrentTenantInfo } from '../wristband/index.js';
+import { CurrentTenant, Roles, WristbandGuard, type CurrentTenantInfo } from 'nestjs-wristband';
 
 @Controller('api/admin')
 @UseGuards(WristbandGuard)

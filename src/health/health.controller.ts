@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { Public } from '../wristband/index.js';
+import { Public } from 'nestjs-wristband';
 
 @Public()
 @Controller('health')

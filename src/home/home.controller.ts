@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { Public } from '../wristband/index.js';
+import { Public } from 'nestjs-wristband';
 import { HOME_PAGE } from './home.page.js';
 
 /** The demo page: who is logged in, Log in / Log out, and a button calling `/api/me`. */

@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { CurrentUser, WristbandGuard, type WristbandUser } from '../wristband/index.js';
+import { CurrentUser, WristbandGuard, type WristbandUser } from 'nestjs-wristband';
 
 @Controller('api')
 export class MeController {

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common';
-import { TenantScoped, WristbandGuard } from '../wristband/index.js';
+import { TenantScoped, WristbandGuard } from 'nestjs-wristband';
 import { ProjectsService } from './projects.service.js';
 
 @Controller('api/tenants')

@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 
 import type { WristbandEmulator } from './wristband-emulator.js';
 import { CookieJar, basicAuth, request, type HttpResponse } from '../support/http-client.js';
-import type { TokenResponse } from '../../src/wristband/wristband-api.client.js';
+import type { TokenResponse } from 'nestjs-wristband/testing';
 
 export interface Pkce {
   verifier: string;

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { freePort } from './free-port.js';
+import { freePort } from 'nestjs-wristband/testing';
 import { AppModule, type AppModuleOptions } from '../../src/app.module.js';
-import { WristbandModule, type WristbandModuleOptions } from '../../src/wristband/index.js';
+import { WristbandModule, type WristbandModuleOptions } from 'nestjs-wristband';
 import { startEmulator, type EmulatorClient, type EmulatorOptions, type WristbandEmulator } from '../emulator/index.js';
 import { CookieJar, request, type HttpResponse } from './http-client.js';
 

@@ -1,7 +1,8 @@
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisTestServer } from '../../../test/support/redis-server.js';
-import { testSession } from '../../../test/support/session-fixture.js';
+import { RedisTestServer } from '../testing/redis-test-server.js';
+import { testSession } from '../../test/session-fixture.js';
 import {
   AuthenticationRequiredError,
   SessionStoreUnavailableError,
@@ -54,7 +55,7 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     const keyPrefix = `c${randomBytes(4).toString('hex')}:`;
     // Three "instances": separate connections and coordinators over one Redis.
     stores = [0, 1, 2].map(
-      () => new RedisSessionStore(sealer, new RedisConnection(server.url, { commandTimeoutMs: 500 }), { keyPrefix }),
+      () => new RedisSessionStore(sealer, new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }), { keyPrefix }),
     );
     await Promise.all(stores.map((s) => s.onModuleInit()));
     coordinators = stores.map((s) => new RedisRefreshCoordinator(s, { lockTtlMs: 1000, pollIntervalMs: 20, maxWaitMs: 5000 }));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { WristbandSession } from '../../src/wristband/interfaces/wristband-session.interface.js';
+import type { WristbandSession } from '../src/interfaces/wristband-session.interface.js';
 
 /** A valid session for store and coordinator tests: a new id each call, access token valid for a minute. */
 export function testSession(overrides: Partial<WristbandSession> = {}): WristbandSession {

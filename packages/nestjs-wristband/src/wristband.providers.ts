@@ -4,7 +4,7 @@ import type { WristbandModuleFactoryOptions } from './interfaces/wristband-modul
 import { CookieSealer } from './session/cookie-sealer.js';
 import { CookieSessionStore } from './session/cookie-session.store.js';
 import { RedisSessionStore } from './session/redis-session.store.js';
-import { RedisConnection } from './session/redis.connection.js';
+import { loadRedisClientClass, RedisConnection } from './session/redis.connection.js';
 import { SESSION_STORE, type SessionStore } from './session/session-store.interface.js';
 import { InProcessRefreshCoordinator, REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
 import { RedisRefreshCoordinator } from './tokens/redis-refresh.coordinator.js';
@@ -31,9 +31,9 @@ export const cookieSealerProvider: Provider = {
 export const sessionStoreProvider: Provider = {
   provide: SESSION_STORE,
   inject: [CookieSealer, WRISTBAND_OPTIONS],
-  useFactory: (sealer: CookieSealer, options: ResolvedWristbandOptions) =>
+  useFactory: async (sealer: CookieSealer, options: ResolvedWristbandOptions) =>
     options.redisUrl
-      ? new RedisSessionStore(sealer, new RedisConnection(options.redisUrl))
+      ? new RedisSessionStore(sealer, new RedisConnection(options.redisUrl, await loadRedisClientClass()))
       : new CookieSessionStore(sealer),
 };
 

@@ -21,6 +21,7 @@ export { WristbandApiClient } from './wristband-api.client.js';
 export { WristbandExceptionFilter } from './errors/wristband-exception.filter.js';
 export { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
 export * from './errors/wristband.errors.js';
+export { wristbandOptionsFromEnv, WRISTBAND_ENV_VARIABLES } from './wristband-options.from-env.js';
 export { findOptionProblems, resolveWristbandOptions, type OptionProblem, type WristbandOptionField } from './wristband-options.validator.js';
 export type * from './interfaces/wristband-module-options.interface.js';
 export type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';

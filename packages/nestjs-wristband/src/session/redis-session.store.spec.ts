@@ -2,8 +2,8 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisTestServer } from '../../../test/support/redis-server.js';
-import { testSession } from '../../../test/support/session-fixture.js';
+import { RedisTestServer } from '../testing/redis-test-server.js';
+import { testSession } from '../../test/session-fixture.js';
 import { SessionStoreUnavailableError } from '../errors/wristband.errors.js';
 import { CookieSealer } from './cookie-sealer.js';
 import { RedisSessionStore } from './redis-session.store.js';
@@ -29,7 +29,7 @@ describe('RedisSessionStore (real redis-server)', () => {
     await server?.dispose();
   });
   beforeEach(async () => {
-    store = new RedisSessionStore(sealer, new RedisConnection(server.url, { commandTimeoutMs: 500 }), {
+    store = new RedisSessionStore(sealer, new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }), {
       keyPrefix: `t${randomBytes(4).toString('hex')}:`,
     });
     await store.onModuleInit();
@@ -155,7 +155,7 @@ describe('RedisSessionStore (real redis-server)', () => {
     try {
       // A port nothing listens on: the connection fails and is logged.
       const url = `redis://admin:sup3r-s3cret@127.0.0.1:${server.port + 1}`;
-      const down = new RedisSessionStore(sealer, new RedisConnection(url, { commandTimeoutMs: 200 }));
+      const down = new RedisSessionStore(sealer, new RedisConnection(url, Redis, { commandTimeoutMs: 200 }));
       await down.onModuleInit();
       await expect(down.read(sealer.seal('session-id', 'x'))).rejects.toThrow(SessionStoreUnavailableError);
       await down.onModuleDestroy();

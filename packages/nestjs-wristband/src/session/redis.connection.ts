@@ -1,5 +1,24 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { WristbandConfigurationError } from '../errors/wristband-configuration.error.js';
+
+/** ioredis' client class; loaded only when Redis is configured (ioredis is an optional peer dependency). */
+export type RedisClientClass = new (url: string, options: RedisOptions) => Redis;
+
+/** ioredis, or a startup error naming the package when the app has not installed it. */
+export async function loadRedisClientClass(
+  load: () => Promise<{ Redis: RedisClientClass }> = () => import('ioredis'),
+): Promise<RedisClientClass> {
+  try {
+    return (await load()).Redis;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+    throw new WristbandConfigurationError([
+      'redisUrl (REDIS_URL) is set but the optional peer dependency "ioredis" is not installed: run `npm install ioredis`',
+    ]);
+  }
+}
 
 export interface RedisConnectionOptions {
   /** Longest wait for any one Redis command, in milliseconds. Default 1000. */
@@ -35,10 +54,10 @@ export class RedisConnection {
   private down = false;
   private closed = false;
 
-  constructor(url: string, options: RedisConnectionOptions = {}) {
+  constructor(url: string, RedisClient: RedisClientClass, options: RedisConnectionOptions = {}) {
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
     this.secrets = urlSecrets(url);
-    this.client = new Redis(url, {
+    this.client = new RedisClient(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       commandTimeout: options.commandTimeoutMs ?? 1000,

@@ -1,0 +1,66 @@
+import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
+import type { WristbandModuleFactoryOptions } from './interfaces/wristband-module-options.interface.js';
+import { findOptionProblems, type WristbandOptionField } from './wristband-options.validator.js';
+
+/** The environment variable behind each option `wristbandOptionsFromEnv` reads. */
+export const WRISTBAND_ENV_VARIABLES = {
+  applicationVanityDomain: 'WRISTBAND_APPLICATION_VANITY_DOMAIN',
+  clientId: 'WRISTBAND_CLIENT_ID',
+  clientSecret: 'WRISTBAND_CLIENT_SECRET',
+  callbackUrl: 'WRISTBAND_CALLBACK_URL',
+  loginUrl: 'WRISTBAND_LOGIN_URL',
+  scopes: 'WRISTBAND_SCOPES',
+  isApplicationCustomDomainActive: 'WRISTBAND_IS_APPLICATION_CUSTOM_DOMAIN_ACTIVE',
+  dangerouslyAllowHttp: 'WRISTBAND_DANGEROUSLY_ALLOW_HTTP',
+  sessionSecrets: 'SESSION_SECRETS',
+  redisUrl: 'REDIS_URL',
+  'bearer.allowedClientIds': 'WRISTBAND_BEARER_ALLOWED_CLIENT_IDS',
+} as const satisfies Partial<Record<WristbandOptionField | 'isApplicationCustomDomainActive', string>>;
+
+const ENV = WRISTBAND_ENV_VARIABLES;
+
+/**
+ * The module's options from environment variables (`WRISTBAND_*`, `SESSION_SECRETS`, `REDIS_URL`), so
+ * `WristbandModule.forRoot(wristbandOptionsFromEnv())` is a whole setup. Throws one
+ * `WristbandConfigurationError` naming every bad variable, never a value. The graph options
+ * (`globalGuard`, `registerAuthRoutes`) are not read from the environment: they belong in code.
+ */
+export function wristbandOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): WristbandModuleFactoryOptions {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const flag = (name: string): boolean => {
+    const v = value(name);
+    if (v === undefined) return false;
+    if (/^(true|1|yes)$/i.test(v)) return true;
+    if (!/^(false|0|no)$/i.test(v)) problems.push(`${name} must be true or false`);
+    return false;
+  };
+  /** A comma-separated list; unset or empty is `undefined`. */
+  const list = (name: string): string[] | undefined => {
+    const items = (value(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return items.length ? items : undefined;
+  };
+
+  const allowedClientIds = list(ENV['bearer.allowedClientIds']);
+  const options: WristbandModuleFactoryOptions = {
+    applicationVanityDomain: value(ENV.applicationVanityDomain) ?? '',
+    clientId: value(ENV.clientId) ?? '',
+    clientSecret: value(ENV.clientSecret) ?? '',
+    // The documented defaults, filled in here so a problem with them names the variable.
+    callbackUrl: value(ENV.callbackUrl) ?? 'http://localhost:3001/auth/callback',
+    loginUrl: value(ENV.loginUrl) ?? 'http://localhost:3001/auth/login',
+    scopes: (value(ENV.scopes) ?? 'openid offline_access email profile roles').split(/\s+/),
+    isApplicationCustomDomainActive: flag(ENV.isApplicationCustomDomainActive),
+    dangerouslyAllowHttp: flag(ENV.dangerouslyAllowHttp),
+    sessionSecrets: list(ENV.sessionSecrets) ?? [],
+    ...(value(ENV.redisUrl) ? { redisUrl: value(ENV.redisUrl) } : {}),
+    ...(allowedClientIds ? { bearer: { allowedClientIds } } : {}),
+  };
+  const names: Partial<Record<WristbandOptionField, string>> = ENV;
+  for (const p of findOptionProblems(options, env.NODE_ENV)) problems.push(`${names[p.field] ?? p.field} ${p.message}`);
+  if (problems.length) throw new WristbandConfigurationError(problems);
+  return options;
+}
