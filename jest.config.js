@@ -13,6 +13,8 @@ const common = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': tsJest },
+  // The consumer apps run their own Jest, against the packed package (scripts/consumer-tests.ts).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/'],
 };
 export default {
   // e2e tests wait on real servers and real token lifetimes, with every suite running at once in CI.

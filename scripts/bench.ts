@@ -46,8 +46,7 @@ import { CookieSealer } from '../packages/nestjs-wristband/src/session/cookie-se
 import { CookieSessionStore } from '../packages/nestjs-wristband/src/session/cookie-session.store.js';
 import { IRON_COOKIE_NAME, type IronSessionData } from './bench-compare.js';
 import type { WristbandSession } from 'nestjs-wristband';
-import { startEmulator, type WristbandEmulator } from '../test/emulator/index.js';
-import { CookieJar, request } from '../test/support/http-client.js';
+import { CookieJar, request, startEmulator, type WristbandEmulator } from 'nestjs-wristband/testing';
 import {
   appEnv,
   CLIENT_ID,

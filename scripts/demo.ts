@@ -3,8 +3,7 @@
  * Env: PORT (app, default 3001), EMULATOR_PORT (default 9100).
  */
 import { spawn } from 'node:child_process';
-import { DEFAULT_CLIENT, SEED_PASSWORD, USERS } from '../test/emulator/seed.js';
-import { startEmulator } from '../test/emulator/index.js';
+import { SEED, startEmulator } from 'nestjs-wristband/testing';
 
 const appPort = Number(process.env.PORT ?? 3001);
 const emulatorPort = Number(process.env.EMULATOR_PORT ?? 9100);
@@ -12,7 +11,7 @@ const appUrl = `http://localhost:${appPort}`;
 
 const emulator = await startEmulator({
   port: emulatorPort,
-  clients: [{ ...DEFAULT_CLIENT, redirectUris: [`${appUrl}/auth/callback`], loginUrl: `${appUrl}/auth/login` }],
+  clients: [{ ...SEED.defaultClient, redirectUris: [`${appUrl}/auth/callback`], loginUrl: `${appUrl}/auth/login` }],
 });
 
 const app = spawn(process.execPath, ['dist/main.js'], {
@@ -21,8 +20,8 @@ const app = spawn(process.execPath, ['dist/main.js'], {
     ...process.env,
     PORT: String(appPort),
     WRISTBAND_APPLICATION_VANITY_DOMAIN: emulator.vanityDomain,
-    WRISTBAND_CLIENT_ID: DEFAULT_CLIENT.clientId,
-    WRISTBAND_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+    WRISTBAND_CLIENT_ID: SEED.defaultClient.clientId,
+    WRISTBAND_CLIENT_SECRET: SEED.defaultClient.clientSecret,
     WRISTBAND_CALLBACK_URL: `${appUrl}/auth/callback`,
     WRISTBAND_LOGIN_URL: `${appUrl}/auth/login`,
     WRISTBAND_IS_APPLICATION_CUSTOM_DOMAIN_ACTIVE: 'true',
@@ -59,8 +58,8 @@ console.log(
     '',
     `Demo ready: open ${appUrl}`,
     `  Wristband emulator: ${emulator.url}  (tenants: acme, globex, initech)`,
-    `  Users (password ${SEED_PASSWORD}):`,
-    ...USERS.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenant}`),
+    `  Users (password ${SEED.password}):`,
+    ...SEED.users.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenant}`),
     'Ctrl+C to stop.',
   ].join('\n'),
 );

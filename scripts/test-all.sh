@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what the tests need (Debian redis-server and chromium,
-# npm dependencies) when missing, then type-checks and runs Jest (unit + e2e).
+# npm dependencies) when missing, then type-checks, runs Jest (unit + e2e), checks the package's API report
+# and runs the consumer tests (the packed package in a Nest 12 ESM app and a Nest 11 CommonJS app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +17,7 @@ fi
 [ -d node_modules ] || npm ci
 npm run typecheck
 npm test
+# The package's public API against its checked-in report (packages/nestjs-wristband/etc/).
+npm run api:check
+# `npm pack`, then two apps outside the repository install the tarball and are tested over real HTTP.
+npm run test:consumers

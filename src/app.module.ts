@@ -22,7 +22,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
     const config = loadAppConfig(options.env ?? process.env);
     // The graph options go next to useFactory: the factory's result cannot hold them.
-    const { globalGuard, registerAuthRoutes, ...wristband } = {
+    const { globalGuard, registerAuthRoutes, authRoutePrefix, ...wristband } = {
       ...config.wristband,
       ...options.wristband,
       // The one option group the environment fills (WRISTBAND_BEARER_ALLOWED_CLIENT_IDS): merged, not replaced.
@@ -37,6 +37,7 @@ export class AppModule {
           useFactory: (c: ConfigService<AppConfig, true>) => c.get('wristband', { infer: true }),
           globalGuard,
           registerAuthRoutes,
+          authRoutePrefix,
         }),
       ],
       controllers: [HomeController, HealthController, MeController, AdminController, ProjectsController],

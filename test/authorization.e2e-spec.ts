@@ -7,7 +7,7 @@ import {
   WristbandGuard,
   type CurrentTenantInfo,
 } from 'nestjs-wristband';
-import { request, type CookieJar } from './support/http-client.js';
+import { request, type CookieJar } from 'nestjs-wristband/testing';
 import { login, startModuleApp, startStack, type TestStack } from './support/test-stack.js';
 
 describe('authorization in the example app: roles and tenant isolation', () => {

@@ -1,7 +1,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { CurrentUser, WristbandGuard, type WristbandUser } from 'nestjs-wristband';
-import { authorizeUrl, decodeJwt, pkce, refresh, tokenRequest, type TokenResponse } from './emulator/helpers.js';
-import { request } from './support/http-client.js';
+import { authorizeUrl, decodeJwt, pkce, refresh, tokenRequest, type TokenResponse } from '../packages/nestjs-wristband/test/emulator-helpers.js';
+import { request } from 'nestjs-wristband/testing';
 import {
   CLIENT_ID,
   PASSWORD,

@@ -1,5 +1,4 @@
-import { CookieSealer } from 'nestjs-wristband/testing';
-import { CookieJar, request } from './support/http-client.js';
+import { CookieJar, CookieSealer, request } from 'nestjs-wristband/testing';
 import { PASSWORD, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
 
 /** Starts a login and lets the emulator authenticate; returns the callback URL and the jar with the login-state cookie. */

@@ -1,14 +1,17 @@
-import { CookieJar, request } from './support/http-client.js';
-import { RedisTestServer } from 'nestjs-wristband/testing';
+import { CookieJar, RedisTestServer, request } from 'nestjs-wristband/testing';
+import { MapSessionStore } from './support/map-session.store.js';
 import { CLIENT_ID, login, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = (epochMs: number) => sleep(Math.max(0, epochMs - Date.now()));
 
-// The same assertions over both session stores: sealed cookie (default) and Redis.
-describe.each(['cookie', 'redis'] as const)('core flow over the %s session store: login → /api/me → refresh → logout', (store) => {
+// The same assertions over the three kinds of session store: sealed cookie (default), Redis, and an
+// app's own store (`sessionStore`, here a Map-backed one as a team would write on its database).
+describe.each(['cookie', 'redis', 'custom'] as const)('core flow over the %s session store: login → /api/me → refresh → logout', (store) => {
   let stack: TestStack;
   let redis: RedisTestServer | undefined;
+  const appStore = store === 'custom' ? new MapSessionStore() : undefined;
+  const sessionCookie = (jar: CookieJar) => jar.get(stack.app.url, 'wb_session');
 
   beforeAll(async () => {
     if (store === 'redis') redis = await RedisTestServer.start();
@@ -17,6 +20,7 @@ describe.each(['cookie', 'redis'] as const)('core flow over the %s session store
     stack = await startStack({
       emulator: { accessTokenTtlSeconds: 2 },
       env: redis ? { REDIS_URL: redis.url } : {},
+      wristband: appStore ? { sessionStore: appStore } : {},
     });
   });
   afterAll(async () => {
@@ -29,6 +33,9 @@ describe.each(['cookie', 'redis'] as const)('core flow over the %s session store
     const { jar, callback } = await login(stack, stack.app, { returnUrl: '/dashboard?tab=1' });
     expect(callback.status).toBe(302);
     expect(callback.location).toBe(`${stack.app.url}/dashboard?tab=1`);
+
+    // The app's own store holds the session; the cookie is only its handle.
+    if (appStore) expect(appStore.holds(sessionCookie(jar))).toBe(true);
 
     const me = await request(`${stack.app.url}/api/me`, { jar });
     expect(me.status).toBe(200);
@@ -66,6 +73,7 @@ describe.each(['cookie', 'redis'] as const)('core flow over the %s session store
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
 
     // Logout: refresh token revoked, cookies cleared, browser sent to the tenant's Wristband logout.
+    const sessionCookieBeforeLogout = sessionCookie(jar);
     const logout = await request(`${stack.app.url}/auth/logout`, { jar });
     expect(logout.status).toBe(302);
     const target = new URL(logout.location!);
@@ -74,6 +82,7 @@ describe.each(['cookie', 'redis'] as const)('core flow over the %s session store
     expect(target.searchParams.get('client_id')).toBe(CLIENT_ID);
     expect(stack.emulator.calls('revoke')).toBe(1);
     expect(logout.headers['set-cookie']?.find((c) => c.startsWith('wb_session='))).toMatch(/Max-Age=0/);
+    if (appStore) expect(appStore.holds(sessionCookieBeforeLogout)).toBe(false);
 
     const refused = await request(`${stack.app.url}/api/me`, { jar });
     expect(refused.status).toBe(401);

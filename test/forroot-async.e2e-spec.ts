@@ -9,7 +9,7 @@ import {
   type WristbandModuleFactoryOptions,
   type WristbandModuleOptions,
 } from 'nestjs-wristband';
-import { request } from './support/http-client.js';
+import { request } from 'nestjs-wristband/testing';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
 
 /** What a config-driven app's factory returns. No Wristband call is made: these tests never log in. */

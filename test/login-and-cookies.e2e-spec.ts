@@ -1,5 +1,4 @@
-import { CookieSealer } from 'nestjs-wristband/testing';
-import { CookieJar, request, type HttpResponse } from './support/http-client.js';
+import { CookieJar, CookieSealer, type HttpResponse, request } from 'nestjs-wristband/testing';
 import {
   appEnv,
   CLIENT_ID,

@@ -12,7 +12,7 @@ import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { tap, type Observable } from 'rxjs';
 import { LoginRestartError, WristbandCallbackGuard, WristbandLoginGuard, WristbandModule } from 'nestjs-wristband';
-import { CookieJar, request } from './support/http-client.js';
+import { CookieJar, request } from 'nestjs-wristband/testing';
 import { CLIENT_ID, CLIENT_SECRET, PASSWORD, SESSION_SECRET, startStack, type TestApp, type TestStack } from './support/test-stack.js';
 
 /** How each request's interceptor observable ended, in order: what a logging or tracing interceptor sees. */

@@ -1,4 +1,4 @@
-import { CookieJar, request } from './support/http-client.js';
+import { CookieJar, request } from 'nestjs-wristband/testing';
 import { login, startStack, type TestStack } from './support/test-stack.js';
 
 /**

@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
 import { SessionRevocationService } from 'nestjs-wristband';
-import { CookieSealer } from 'nestjs-wristband/testing';
-import { CookieJar, request, type HttpResponse } from './support/http-client.js';
-import { RedisTestServer } from 'nestjs-wristband/testing';
+import { CookieJar, CookieSealer, type HttpResponse, RedisTestServer, request } from 'nestjs-wristband/testing';
 import { login, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import { Controller, Get, Req, Res, UseGuards, type INestApplication } from '@nestjs/common';
 import { inspect } from 'node:util';
 import { CurrentUser, Public, WristbandGuard, type WristbandUser } from 'nestjs-wristband';
-import { request, type CookieJar } from './support/http-client.js';
+import { request, type CookieJar } from 'nestjs-wristband/testing';
 import { login, startModuleApp, startStack, type TestStack } from './support/test-stack.js';
 
 type Req = Record<string, unknown> & { user?: Partial<WristbandUser> };
@@ -83,7 +83,7 @@ describe('request.user on an Express app', () => {
   beforeAll(async () => {
     stack = await startStack({ reservePorts: 1 });
     const port = stack.reservedPorts[0];
-    const testApp = await startModuleApp(stack, port, { controllers: [ProbeController] });
+    const testApp = await startModuleApp(stack, port, { controllers: [ProbeController], wristband: { requestUserAccessor: true } });
     ({ url, app } = testApp);
     ({ jar } = await login(stack, testApp));
   });

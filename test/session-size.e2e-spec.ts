@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { request } from './support/http-client.js';
-import { RedisTestServer } from 'nestjs-wristband/testing';
+import { RedisTestServer, request } from 'nestjs-wristband/testing';
 import { login, startStack, type TestStack } from './support/test-stack.js';
 
 // A user whose profile carries many claims (large directories, many custom claims) with values that do

@@ -1,5 +1,4 @@
-import { request, type CookieJar } from './support/http-client.js';
-import { RedisTestServer } from 'nestjs-wristband/testing';
+import { type CookieJar, RedisTestServer, request } from 'nestjs-wristband/testing';
 import { login, startStack, type TestApp, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

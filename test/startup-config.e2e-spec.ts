@@ -7,8 +7,7 @@ import { parseEnv } from 'node:util';
 import { AppModule } from '../src/app.module.js';
 import { setUpHttpApp } from '../src/app.setup.js';
 import { loadAppConfig } from '../src/config/app.config.js';
-import { request } from './support/http-client.js';
-import { freePort } from 'nestjs-wristband/testing';
+import { freePort, request } from 'nestjs-wristband/testing';
 
 /** Runs the real entry point (through tsx) with a given environment and returns its exit and stderr. */
 function start(env: Record<string, string>) {

@@ -1,4 +1,4 @@
-import { request, type CookieJar } from './support/http-client.js';
+import { request, type CookieJar } from 'nestjs-wristband/testing';
 import { login, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

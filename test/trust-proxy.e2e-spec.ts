@@ -5,10 +5,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import { spawnSync } from 'node:child_process';
 import { Public } from 'nestjs-wristband';
-import { freePort } from 'nestjs-wristband/testing';
+import { freePort, request } from 'nestjs-wristband/testing';
 import { AppModule } from '../src/app.module.js';
 import { setUpHttpApp } from '../src/app.setup.js';
-import { request } from './support/http-client.js';
 
 /** The request as the app's own code sees it (Express's `req.ip`, `req.protocol`, `req.secure`). */
 @Public()

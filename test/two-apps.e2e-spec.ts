@@ -1,4 +1,4 @@
-import { request } from './support/http-client.js';
+import { request } from 'nestjs-wristband/testing';
 import { login, startStack, type TestStack } from './support/test-stack.js';
 
 // Two Nest applications in one process, configured differently (here: session cookie names), must

@@ -1,11 +1,20 @@
 import 'reflect-metadata';
-import { Module, type INestApplication, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { freePort } from 'nestjs-wristband/testing';
+import {
+  CookieJar,
+  freePort,
+  request,
+  startEmulator,
+  type EmulatorClient,
+  type EmulatorOptions,
+  type HttpResponse,
+  type WristbandEmulator,
+} from 'nestjs-wristband/testing';
 import { AppModule, type AppModuleOptions } from '../../src/app.module.js';
 import { WristbandModule, type WristbandModuleOptions } from 'nestjs-wristband';
-import { startEmulator, type EmulatorClient, type EmulatorOptions, type WristbandEmulator } from '../emulator/index.js';
-import { CookieJar, request, type HttpResponse } from './http-client.js';
+
+type ModuleImport = Type | DynamicModule;
 
 export const CLIENT_ID = 'wb-e2e-client';
 export const CLIENT_SECRET = 'wb-e2e-secret-0123456789-abcdefghij';
@@ -40,6 +49,8 @@ export interface StackOptions {
   extraClients?: EmulatorClient[];
   env?: NodeJS.ProcessEnv;
   wristband?: AppModuleOptions['wristband'];
+  /** Callback paths registered at the emulator for every port (e.g. an `authRoutePrefix`'s). Default `['/auth/callback']`. */
+  callbackPaths?: string[];
 }
 
 export { freePort };
@@ -72,7 +83,15 @@ export async function startTestApp(port: number, options: AppModuleOptions): Pro
 export async function startModuleApp(
   stack: Pick<TestStack, 'emulator'>,
   port: number,
-  options: { controllers: Type[]; wristband?: Partial<WristbandModuleOptions> },
+  options: {
+    controllers: Type[];
+    wristband?: Partial<WristbandModuleOptions>;
+    /** More modules and providers of the app (e.g. another Passport strategy, an APP_FILTER). */
+    imports?: ModuleImport[];
+    providers?: Provider[];
+    /** Runs on the app before it listens (e.g. `app.useGlobalFilters(...)`). */
+    configure?: (app: INestApplication) => void;
+  },
 ): Promise<TestApp> {
   const url = `http://localhost:${port}`;
   @Module({
@@ -88,11 +107,14 @@ export async function startModuleApp(
         sessionSecrets: [SESSION_SECRET],
         ...options.wristband,
       }),
+      ...(options.imports ?? []),
     ],
     controllers: options.controllers,
+    providers: options.providers ?? [],
   })
   class TestModuleApp {}
   const app = await NestFactory.create(TestModuleApp, { logger: false, abortOnError: false });
+  options.configure?.(app);
   await app.listen(port, '127.0.0.1');
   return { url, port, app, close: () => app.close() };
 }
@@ -107,7 +129,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       {
         clientId: CLIENT_ID,
         clientSecret: CLIENT_SECRET,
-        redirectUris: [...ports, ...reservedPorts].map((p) => `http://localhost:${p}/auth/callback`),
+        redirectUris: [...ports, ...reservedPorts].flatMap((p) =>
+          (options.callbackPaths ?? ['/auth/callback']).map((path) => `http://localhost:${p}${path}`),
+        ),
         loginUrl: `http://localhost:${ports[0]}/auth/login`,
       },
       ...(options.extraClients ?? []),
@@ -155,12 +179,20 @@ export interface LoginResult {
 export async function login(
   stack: Pick<TestStack, 'emulator'>,
   app: TestApp,
-  opts: { tenant?: string; username?: string; password?: string; returnUrl?: string; jar?: CookieJar } = {},
+  opts: {
+    tenant?: string;
+    username?: string;
+    password?: string;
+    returnUrl?: string;
+    jar?: CookieJar;
+    /** The app's `authRoutePrefix`. Default `auth`. */
+    authRoutePrefix?: string;
+  } = {},
 ): Promise<LoginResult> {
   const jar = opts.jar ?? new CookieJar();
   const query = new URLSearchParams({ tenant_name: opts.tenant ?? 'acme' });
   if (opts.returnUrl) query.set('return_url', opts.returnUrl);
-  const start = await request(`${app.url}/auth/login?${query}`, { jar });
+  const start = await request(`${app.url}/${opts.authRoutePrefix ?? 'auth'}/login?${query}`, { jar });
   if (start.status !== 302 || !start.location) throw new Error(`login did not redirect: ${start.status} ${start.text}`);
   const callbackUrl = await stack.emulator.authorizeViaForm(
     start.location,

@@ -21,9 +21,10 @@ type AuthRequest = RawRequest & WristbandRequestState & WristbandLoginRedirect &
 
 /**
  * `/auth/*`: login, callback and logout (public even under a global guard) and the session/token
- * endpoints front ends call (session-protected).
+ * endpoints front ends call (session-protected). Served at `authRoutePrefix` (`auth` by default)
+ * through a subclass the module makes (see `authControllerAt` in wristband.module.ts).
  */
-@Controller('auth')
+@Controller()
 export class WristbandAuthController {
   private readonly logger = new Logger('Wristband');
 
@@ -75,7 +76,7 @@ export class WristbandAuthController {
     const foreign = foreignInitiator(req, this.options.appOrigin);
     if (foreign) {
       throw new CrossSiteRequestError(
-        `Logout was started by another site (${foreign}): log out from this application's pages, or POST /auth/logout with x-csrf-token`,
+        `Logout was started by another site (${foreign}): log out from this application's pages, or POST ${this.routePath('logout')} with x-csrf-token`,
       );
     }
     await this.endSession(req, res);
@@ -121,6 +122,11 @@ export class WristbandAuthController {
     res.setHeader('cache-control', 'no-store');
     const s = guardedSession(req);
     return { accessToken: s.accessToken, expiresAt: this.tokens.bufferedExpiry(s) };
+  }
+
+  /** A route of this controller as the app serves it (without any global prefix). */
+  private routePath(route: string): string {
+    return this.options.authRoutePrefix ? `/${this.options.authRoutePrefix}/${route}` : `/${route}`;
   }
 
   private async endSession(req: AuthRequest, res: RawResponse): Promise<void> {

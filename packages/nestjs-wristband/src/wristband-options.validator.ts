@@ -1,11 +1,20 @@
 import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
+import type { SessionStore } from './session/session-store.interface.js';
+import { CSRF_COOKIE_NAME, LOGIN_STATE_COOKIE_PREFIX, RETURN_URL_COOKIE_NAME, SESSION_COOKIE_NAME } from './wristband.constants.js';
 
 const HOST_PORT = /^(?=.{1,253}(?::\d{1,5})?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
 const MIN_SECRET_LENGTH = 32;
-const DEFAULT_CALLBACK_URL = 'http://localhost:3001/auth/callback';
-const DEFAULT_LOGIN_URL = 'http://localhost:3001/auth/login';
+const DEFAULT_APP_ORIGIN = 'http://localhost:3001';
+const DEFAULT_AUTH_ROUTE_PREFIX = 'auth';
+/** Path segments Nest routes literally (no `:param`, no wildcard), joined by `/`. */
+const ROUTE_PREFIX = /^(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/;
+const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const COOKIE_PREFIX = /^[A-Za-z0-9_-]{1,40}$/;
+const REDIS_KEY_PREFIX = /^[\x21-\x7e]{1,100}$/;
+/** The refresh lock is renewed every third of its lifetime, and at most every 100 ms. */
+const MIN_LOCK_TTL_MS = 300;
 /** An OAuth2 client id as Wristband issues them; no spaces or commas, so a comma list can carry them. */
 const CLIENT_ID = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
 
@@ -23,11 +32,16 @@ export type WristbandOptionField =
   | 'defaultReturnPath'
   | 'postLogoutRedirectUrl'
   | 'session'
+  | 'login'
   | 'tokens'
   | 'authStrategies'
   | 'bearer'
   | 'bearer.allowedClientIds'
-  | 'redisUrl';
+  | 'authRoutePrefix'
+  | 'redisUrl'
+  | 'redis'
+  | 'sessionStore'
+  | 'requestUserAccessor';
 
 export interface OptionProblem {
   field: WristbandOptionField;
@@ -40,7 +54,7 @@ export function findOptionProblems(
   nodeEnv = process.env.NODE_ENV,
 ): OptionProblem[] {
   const problems: OptionProblem[] = [];
-  const add = (field: WristbandOptionField, message: string) => problems.push({ field, message });
+  const add: AddProblem = (field, message) => problems.push({ field, message });
 
   if (!o.applicationVanityDomain) add('applicationVanityDomain', 'is required (host[:port])');
   else if (!HOST_PORT.test(o.applicationVanityDomain))
@@ -52,9 +66,14 @@ export function findOptionProblems(
   if (allowHttp && nodeEnv === 'production')
     add('dangerouslyAllowHttp', 'is refused when NODE_ENV=production');
 
+  const prefix = routePrefix(o.authRoutePrefix);
+  if (prefix === undefined)
+    add('authRoutePrefix', 'must be path segments of letters, digits, "-", "_", "." or "~" joined by "/", e.g. "auth" or "api/auth" ("" for the root)');
+
   // The app's own URLs. Wristband's URLs and cookies follow only the flag: browsers keep `Secure` cookies
   // on loopback http (a secure context), so a local app on http://localhost needs no flag.
-  const appUrls = { callbackUrl: o.callbackUrl ?? DEFAULT_CALLBACK_URL, loginUrl: o.loginUrl ?? DEFAULT_LOGIN_URL, postLogoutRedirectUrl: o.postLogoutRedirectUrl };
+  const defaults = defaultAppUrls(prefix ?? DEFAULT_AUTH_ROUTE_PREFIX);
+  const appUrls = { callbackUrl: o.callbackUrl ?? defaults.callbackUrl, loginUrl: o.loginUrl ?? defaults.loginUrl, postLogoutRedirectUrl: o.postLogoutRedirectUrl };
   for (const [field, value] of Object.entries(appUrls) as [keyof typeof appUrls, string | undefined][]) {
     if (value === undefined) continue;
     const defaulted = o[field] === undefined ? ` (it defaults to ${value}: set it)` : '';
@@ -85,13 +104,14 @@ export function findOptionProblems(
   const s = o.session ?? {};
   checkPositiveInt(s.idleTimeoutSeconds, 'session', 'idleTimeoutSeconds', add);
   checkPositiveInt(s.absoluteTimeoutSeconds, 'session', 'absoluteTimeoutSeconds', add);
-  if (s.cookieName !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(s.cookieName))
-    add('session', 'cookieName must be 1-64 letters, digits, "_" or "-"');
+  checkPositiveInt(s.cacheMaxEntries, 'session', 'cacheMaxEntries', add);
+  checkCookieNames(o, add);
   const t = o.tokens ?? {};
   checkPositiveInt(t.requestTimeoutMs, 'tokens', 'requestTimeoutMs', add);
   checkPositiveInt(t.refreshMaxAttempts, 'tokens', 'refreshMaxAttempts', add);
   checkPositiveInt(t.refreshBudgetMs, 'tokens', 'refreshBudgetMs', add);
   checkPositiveInt(t.retryBaseDelayMs, 'tokens', 'retryBaseDelayMs', add);
+  checkPositiveInt(t.recentRefreshCacheMaxEntries, 'tokens', 'recentRefreshCacheMaxEntries', add);
   if (t.expiryBufferSeconds !== undefined && !(Number.isInteger(t.expiryBufferSeconds) && t.expiryBufferSeconds >= 0))
     add('tokens', 'expiryBufferSeconds must be an integer ≥ 0');
   const b = o.bearer ?? {};
@@ -113,29 +133,140 @@ export function findOptionProblems(
       o.authStrategies.every((x) => x === 'session' || x === 'bearer');
     if (!ok) add('authStrategies', 'must be a non-empty list of "session" and/or "bearer"');
   }
-  if (o.redisUrl !== undefined) {
-    const url = parseUrl(o.redisUrl);
-    if (!url || !['redis:', 'rediss:'].includes(url.protocol))
-      add('redisUrl', 'must be a redis:// or rediss:// URL');
-  }
+  checkRedis(o, add);
+  if (o.sessionStore !== undefined && !isSessionStore(o.sessionStore))
+    add('sessionStore', 'must implement SessionStore: read(), write() and destroy() functions (readSync() optional)');
+  if (o.requestUserAccessor !== undefined && typeof o.requestUserAccessor !== 'boolean')
+    add('requestUserAccessor', 'must be true or false');
   return problems;
 }
 
-/** Validates and fills defaults; throws one `WristbandConfigurationError` naming every bad field. */
+type AddProblem = (field: WristbandOptionField, message: string) => void;
+
+/**
+ * Wristband sends the browser to `callbackUrl`: while the module serves the auth routes, that must be
+ * their callback (anything before it, such as a global prefix, is free). Needs the graph options, which
+ * only the module knows (an env loader does not), so it is not part of `findOptionProblems`.
+ */
+function findRouteProblems(o: Partial<WristbandModuleOptions>): OptionProblem[] {
+  const prefix = routePrefix(o.authRoutePrefix);
+  if (prefix === undefined || o.registerAuthRoutes === false) return [];
+  const callbackPath = parseUrl(o.callbackUrl ?? defaultAppUrls(prefix).callbackUrl)?.pathname.replace(/\/+$/, '');
+  const expected = prefix === '' ? '/callback' : `/${prefix}/callback`;
+  if (callbackPath === undefined || callbackPath.endsWith(expected)) return [];
+  return [{ field: 'callbackUrl', message: `must end with ${expected}, the callback route (authRoutePrefix "${prefix}")` }];
+}
+
+function checkRedis(o: Partial<WristbandModuleOptions>, add: AddProblem): void {
+  const r = o.redis ?? {};
+  if (o.redisUrl !== undefined && !isRedisUrl(o.redisUrl)) add('redisUrl', 'must be a redis:// or rediss:// URL');
+  if (r.url !== undefined && !isRedisUrl(r.url)) add('redis', 'url must be a redis:// or rediss:// URL');
+  if (o.redisUrl !== undefined && r.url !== undefined) add('redis', 'url and redisUrl cannot both be set: keep one');
+  if ((o.redisUrl !== undefined || r.url !== undefined) && o.sessionStore !== undefined)
+    add('sessionStore', 'cannot be combined with a Redis URL (redisUrl / redis.url): choose one session store');
+  if (r.keyPrefix !== undefined && !(typeof r.keyPrefix === 'string' && REDIS_KEY_PREFIX.test(r.keyPrefix)))
+    add('redis', 'keyPrefix must be 1-100 printable ASCII characters without spaces');
+  checkPositiveInt(r.commandTimeoutMs, 'redis', 'commandTimeoutMs', add);
+  checkPositiveInt(r.connectTimeoutMs, 'redis', 'connectTimeoutMs', add);
+  checkPositiveInt(r.maxReconnectDelayMs, 'redis', 'maxReconnectDelayMs', add);
+  checkPositiveInt(r.lockPollIntervalMs, 'redis', 'lockPollIntervalMs', add);
+  checkPositiveInt(r.lockMaxWaitMs, 'redis', 'lockMaxWaitMs', add);
+  checkPositiveInt(r.endedSessionMarkerSeconds, 'redis', 'endedSessionMarkerSeconds', add);
+  if (r.lockTtlMs !== undefined && !(Number.isInteger(r.lockTtlMs) && r.lockTtlMs >= MIN_LOCK_TTL_MS))
+    add('redis', `lockTtlMs must be an integer ≥ ${MIN_LOCK_TTL_MS}`);
+  const poll = r.lockPollIntervalMs ?? 50;
+  const wait = r.lockMaxWaitMs ?? 20_000;
+  if (Number.isInteger(poll) && Number.isInteger(wait) && poll > 0 && wait > 0 && poll > wait)
+    add('redis', `lockPollIntervalMs (${poll}) must not exceed lockMaxWaitMs (${wait})`);
+}
+
+/** Each cookie name valid, and no two of the module's cookies able to take the same name. */
+function checkCookieNames(o: Partial<WristbandModuleOptions>, add: AddProblem): void {
+  const s = o.session ?? {};
+  const l = o.login ?? {};
+  const bad = (value: unknown, pattern: RegExp) => value !== undefined && !(typeof value === 'string' && pattern.test(value));
+  if (bad(s.cookieName, COOKIE_NAME)) add('session', 'cookieName must be 1-64 letters, digits, "_" or "-"');
+  if (bad(s.csrfCookieName, COOKIE_NAME)) add('session', 'csrfCookieName must be 1-64 letters, digits, "_" or "-"');
+  if (bad(l.stateCookiePrefix, COOKIE_PREFIX)) add('login', 'stateCookiePrefix must be 1-40 letters, digits, "_" or "-"');
+  if (bad(l.returnUrlCookieName, COOKIE_NAME)) add('login', 'returnUrlCookieName must be 1-64 letters, digits, "_" or "-"');
+
+  const names = cookieNames(o);
+  const named: [string, string][] = [
+    ['session.cookieName', names.session],
+    ['session.csrfCookieName', names.csrf],
+    ['login.returnUrlCookieName', names.returnUrl],
+  ];
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      if (named[i][1] === named[j][1])
+        add(j === 2 ? 'login' : 'session', `cookie names must differ: ${named[i][0]} and ${named[j][0]} are both "${named[i][1]}"`);
+    }
+  }
+  for (const [option, name] of named) {
+    if (name.startsWith(names.loginStatePrefix))
+      add('login', `stateCookiePrefix "${names.loginStatePrefix}" must not start another cookie's name (${option} "${name}")`);
+  }
+}
+
+function cookieNames(o: Partial<WristbandModuleOptions>) {
+  return {
+    session: o.session?.cookieName ?? SESSION_COOKIE_NAME,
+    csrf: o.session?.csrfCookieName ?? CSRF_COOKIE_NAME,
+    loginStatePrefix: o.login?.stateCookiePrefix ?? LOGIN_STATE_COOKIE_PREFIX,
+    returnUrl: o.login?.returnUrlCookieName ?? RETURN_URL_COOKIE_NAME,
+  };
+}
+
+/** The prefix without leading or trailing slashes; `undefined` when invalid. */
+function routePrefix(value: unknown): string | undefined {
+  if (value === undefined) return DEFAULT_AUTH_ROUTE_PREFIX;
+  if (typeof value !== 'string') return undefined;
+  const prefix = value.replace(/^\/+|\/+$/g, '');
+  return prefix === '' || ROUTE_PREFIX.test(prefix) ? prefix : undefined;
+}
+
+function defaultAppUrls(prefix: string): { callbackUrl: string; loginUrl: string } {
+  const base = prefix === '' ? DEFAULT_APP_ORIGIN : `${DEFAULT_APP_ORIGIN}/${prefix}`;
+  return { callbackUrl: `${base}/callback`, loginUrl: `${base}/login` };
+}
+
+function isRedisUrl(value: unknown): boolean {
+  const url = typeof value === 'string' ? parseUrl(value) : undefined;
+  return url !== undefined && (url.protocol === 'redis:' || url.protocol === 'rediss:');
+}
+
+function isSessionStore(value: unknown): boolean {
+  const store = value as Partial<Record<keyof SessionStore, unknown>> | null;
+  return (
+    typeof store === 'object' && store !== null &&
+    typeof store.read === 'function' && typeof store.write === 'function' && typeof store.destroy === 'function' &&
+    (store.readSync === undefined || typeof store.readSync === 'function')
+  );
+}
+
+/**
+ * Validates and fills defaults; throws one `WristbandConfigurationError` naming every bad field. Takes
+ * the graph options too (as the module does), so it also checks that `callbackUrl` reaches the callback
+ * route the module serves.
+ */
 export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWristbandOptions {
-  const problems = findOptionProblems(o);
+  const problems = [...findOptionProblems(o), ...findRouteProblems(o)];
   if (problems.length) throw new WristbandConfigurationError(problems.map((p) => `${p.field} ${p.message}`));
 
   const dangerouslyAllowHttp = o.dangerouslyAllowHttp === true;
   const scheme = dangerouslyAllowHttp ? 'http' : 'https';
   const vanity = o.applicationVanityDomain.toLowerCase();
-  const callbackUrl = o.callbackUrl ?? DEFAULT_CALLBACK_URL;
+  const authRoutePrefix = routePrefix(o.authRoutePrefix)!;
+  const defaults = defaultAppUrls(authRoutePrefix);
+  const callbackUrl = o.callbackUrl ?? defaults.callbackUrl;
+  const names = cookieNames(o);
+  const redisUrl = o.redisUrl ?? o.redis?.url;
   return {
     applicationVanityDomain: vanity,
     clientId: o.clientId,
     clientSecret: o.clientSecret,
     callbackUrl,
-    loginUrl: o.loginUrl ?? DEFAULT_LOGIN_URL,
+    loginUrl: o.loginUrl ?? defaults.loginUrl,
     scopes: o.scopes ?? ['openid', 'offline_access', 'email', 'profile', 'roles'],
     isApplicationCustomDomainActive: o.isApplicationCustomDomainActive === true,
     dangerouslyAllowHttp,
@@ -147,17 +278,23 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
     issuer: `${scheme}://${vanity}`,
     appOrigin: new URL(callbackUrl).origin,
     secureCookies: !dangerouslyAllowHttp,
+    authRoutePrefix,
+    registerAuthRoutes: o.registerAuthRoutes !== false,
     session: {
       idleTimeoutSeconds: o.session?.idleTimeoutSeconds ?? 3600,
       absoluteTimeoutSeconds: o.session?.absoluteTimeoutSeconds ?? 43_200,
-      cookieName: o.session?.cookieName ?? 'wb_session',
+      cookieName: names.session,
+      csrfCookieName: names.csrf,
+      cacheMaxEntries: o.session?.cacheMaxEntries ?? 5000,
     },
+    login: { stateCookiePrefix: names.loginStatePrefix, returnUrlCookieName: names.returnUrl },
     tokens: {
       expiryBufferSeconds: o.tokens?.expiryBufferSeconds ?? 60,
       requestTimeoutMs: o.tokens?.requestTimeoutMs ?? 5000,
       refreshMaxAttempts: o.tokens?.refreshMaxAttempts ?? 3,
       refreshBudgetMs: o.tokens?.refreshBudgetMs ?? 10_000,
       retryBaseDelayMs: o.tokens?.retryBaseDelayMs ?? 200,
+      recentRefreshCacheMaxEntries: o.tokens?.recentRefreshCacheMaxEntries ?? 10_000,
     },
     authStrategies: o.authStrategies ?? ['session', 'bearer'],
     bearer: {
@@ -167,7 +304,20 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
       cacheMaxEntries: o.bearer?.cacheMaxEntries ?? 10_000,
       jwksCooldownMs: o.bearer?.jwksCooldownMs ?? 30_000,
     },
-    redisUrl: o.redisUrl,
+    redisUrl,
+    redis: redisUrl === undefined ? undefined : {
+      url: redisUrl,
+      keyPrefix: o.redis?.keyPrefix ?? 'wristband:',
+      commandTimeoutMs: o.redis?.commandTimeoutMs ?? 1000,
+      connectTimeoutMs: o.redis?.connectTimeoutMs ?? 2000,
+      maxReconnectDelayMs: o.redis?.maxReconnectDelayMs ?? 1000,
+      lockTtlMs: o.redis?.lockTtlMs ?? 5000,
+      lockPollIntervalMs: o.redis?.lockPollIntervalMs ?? 50,
+      lockMaxWaitMs: o.redis?.lockMaxWaitMs ?? 20_000,
+      endedSessionMarkerSeconds: o.redis?.endedSessionMarkerSeconds ?? 600,
+    },
+    sessionStore: o.sessionStore,
+    requestUserAccessor: o.requestUserAccessor === true,
     fetch: o.fetch ?? globalThis.fetch.bind(globalThis),
   };
 }
@@ -204,11 +354,6 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
-function checkPositiveInt(
-  value: number | undefined,
-  field: WristbandOptionField,
-  name: string,
-  add: (f: WristbandOptionField, m: string) => void,
-): void {
+function checkPositiveInt(value: number | undefined, field: WristbandOptionField, name: string, add: AddProblem): void {
   if (value !== undefined && !(Number.isInteger(value) && value > 0)) add(field, `${name} must be a positive integer`);
 }

@@ -3,6 +3,7 @@ import { WristbandConfigurationError } from './errors/wristband-configuration.er
 import type {
   WristbandModuleFactoryOptions,
   WristbandModuleGraphOptionName,
+  WristbandModuleGraphOptions,
 } from './interfaces/wristband-module-options.interface.js';
 
 /**
@@ -10,10 +11,14 @@ import type {
  * providers see) and next to `useFactory` in `forRootAsync`. The defaults list every extra, since Nest
  * strips only the keys named here.
  */
-const GRAPH_OPTION_DEFAULTS: Record<WristbandModuleGraphOptionName, boolean> = {
+export const GRAPH_OPTION_DEFAULTS: Required<WristbandModuleGraphOptions> = {
   globalGuard: false,
   registerAuthRoutes: true,
+  authRoutePrefix: 'auth',
 };
+
+/** Injection token of the graph options as given (internal: the options provider validates them with the rest). */
+export const WRISTBAND_GRAPH_OPTIONS = Symbol('WristbandGraphOptions');
 
 export const {
   ConfigurableModuleClass: ConfigurableWristbandModule,
@@ -21,7 +26,7 @@ export const {
   ASYNC_OPTIONS_TYPE: WRISTBAND_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<WristbandModuleFactoryOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<Partial<Record<WristbandModuleGraphOptionName, boolean>>>(GRAPH_OPTION_DEFAULTS)
+  .setExtras<WristbandModuleGraphOptions>(GRAPH_OPTION_DEFAULTS)
   .build();
 
 /**

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Controller, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AuthorizationService } from './authorization/authorization.service.js';
@@ -17,8 +17,13 @@ import { REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
 import { TokenRefreshService } from './tokens/token-refresh.service.js';
 import { WristbandApiClient } from './wristband-api.client.js';
 import { WristbandAuthController } from './wristband-auth.controller.js';
-import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
-import { ConfigurableWristbandModule, WRISTBAND_ASYNC_OPTIONS_TYPE } from './wristband.module-definition.js';
+import type { WristbandModuleGraphOptions, WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
+import {
+  ConfigurableWristbandModule,
+  GRAPH_OPTION_DEFAULTS,
+  WRISTBAND_ASYNC_OPTIONS_TYPE,
+  WRISTBAND_GRAPH_OPTIONS,
+} from './wristband.module-definition.js';
 import {
   cookieSealerProvider,
   refreshCoordinatorProvider,
@@ -47,7 +52,8 @@ const providers: Provider[] = [
   WristbandGuard,
   WristbandLoginGuard,
   WristbandCallbackGuard,
-  { provide: APP_FILTER, useClass: WristbandExceptionFilter },
+  WristbandExceptionFilter,
+  { provide: APP_FILTER, useExisting: WristbandExceptionFilter },
 ];
 
 const exported = [
@@ -62,6 +68,8 @@ const exported = [
   AuthorizationService,
   RequestUserBinding,
   WristbandGuard,
+  // For an app's own catch-all filter, which Nest may ask before this one: it can hand Wristband's errors over.
+  WristbandExceptionFilter,
 ];
 
 /** `forRootAsync` options: `useFactory` + `inject` (or `useClass` / `useExisting`), plus the graph options. */
@@ -74,25 +82,43 @@ export type WristbandModuleAsyncOptions = typeof WRISTBAND_ASYNC_OPTIONS_TYPE;
 @Module({ imports: [PassportModule], providers, exports: exported })
 export class WristbandModule extends ConfigurableWristbandModule {
   static override forRoot(options: WristbandModuleOptions): DynamicModule {
-    const { globalGuard, registerAuthRoutes, ...moduleOptions } = options;
-    return WristbandModule.complete(super.forRoot(moduleOptions), globalGuard === true, registerAuthRoutes !== false);
+    const { globalGuard, registerAuthRoutes, authRoutePrefix, ...moduleOptions } = options;
+    return WristbandModule.complete(super.forRoot(moduleOptions), { globalGuard, registerAuthRoutes, authRoutePrefix });
   }
 
   /**
-   * Async form. `globalGuard` and `registerAuthRoutes` shape the module graph, which Nest builds before
-   * the factory runs: they are read here, next to `useFactory`. The factory's result type has no room
-   * for them, and one found there anyway stops the app at startup.
+   * Async form. The graph options (`globalGuard`, `registerAuthRoutes`, `authRoutePrefix`) shape the
+   * module graph, which Nest builds before the factory runs: they are read here, next to `useFactory`.
+   * The factory's result type has no room for them, and one found there anyway stops the app at startup.
    */
   static override forRootAsync(options: WristbandModuleAsyncOptions): DynamicModule {
-    return WristbandModule.complete(super.forRootAsync(options), options.globalGuard === true, options.registerAuthRoutes !== false);
+    const { globalGuard, registerAuthRoutes, authRoutePrefix } = options;
+    return WristbandModule.complete(super.forRootAsync(options), { globalGuard, registerAuthRoutes, authRoutePrefix });
   }
 
-  private static complete(base: DynamicModule, globalGuard: boolean, authRoutes: boolean): DynamicModule {
+  private static complete(base: DynamicModule, graph: WristbandModuleGraphOptions): DynamicModule {
+    const given = Object.fromEntries(Object.entries(graph).filter(([, v]) => v !== undefined)) as WristbandModuleGraphOptions;
+    const { globalGuard, registerAuthRoutes, authRoutePrefix } = { ...GRAPH_OPTION_DEFAULTS, ...given };
     return {
       ...base,
       global: true,
-      controllers: authRoutes ? [WristbandAuthController] : [],
-      providers: [...(base.providers ?? []), ...(globalGuard ? [{ provide: APP_GUARD, useExisting: WristbandGuard }] : [])],
+      controllers: registerAuthRoutes === false ? [] : [authControllerAt(authRoutePrefix)],
+      providers: [
+        ...(base.providers ?? []),
+        { provide: WRISTBAND_GRAPH_OPTIONS, useValue: given },
+        ...(globalGuard === true ? [{ provide: APP_GUARD, useExisting: WristbandGuard }] : []),
+      ],
     };
   }
+}
+
+/**
+ * The auth controller at `prefix`. A controller's path is decorator metadata of its class, so each
+ * module gets a subclass of its own: two apps in one process may serve the routes at different paths.
+ */
+function authControllerAt(prefix: string): Type<WristbandAuthController> {
+  const controller = class extends WristbandAuthController {};
+  Object.defineProperty(controller, 'name', { value: WristbandAuthController.name });
+  Controller(prefix)(controller);
+  return controller;
 }

@@ -59,10 +59,12 @@ export class WristbandGuard implements CanActivate {
     // bearer token verified before, is decided without any await (measured by `npm run bench`).
     const user = credential && this.knownUser(req, res, credential, policy.safeMethodOnly);
     if (user) {
+      keepOutOfSharedCaches(res);
       if (policy.roles || policy.tenantScope) this.authorization.authorize(context, policy, user);
       return true;
     }
     return this.authenticate(req, res, credential, policy.strategies).then((authenticated) => {
+      keepOutOfSharedCaches(res);
       if (policy.roles || policy.tenantScope) this.authorization.authorize(context, policy, authenticated);
       return true;
     });
@@ -158,4 +160,13 @@ function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const scheme = BEARER_SCHEME.exec(value);
   // "Authorization: Basic …" is not ours; "Bearer" with nothing after it is an empty, invalid token.
   return scheme ? value.slice(scheme[0].length).trim() : undefined;
+}
+
+/**
+ * An answer for an authenticated caller is that caller's own. A cookie-authenticated GET carries no
+ * `Authorization` header, so nothing in HTTP stops a CDN or caching proxy from storing it for the next
+ * caller. Set before the handler runs, so a handler (or `@Header()`) that sets its own wins.
+ */
+function keepOutOfSharedCaches(res: RawResponse): void {
+  res.setHeader('cache-control', 'no-store');
 }

@@ -84,7 +84,7 @@ export function setAuthState(
   res: unknown = responseOf(req),
 ): void {
   const locals = localsOf(res);
-  const recorded = user && new RecordedAuthState(user, session);
+  const recorded = user === undefined ? undefined : new RecordedAuthState(user, session);
   if (locals) {
     locals[STATE] = recorded;
     if (!recorded) stateByRequest.delete(req);
@@ -101,7 +101,8 @@ const prototypesWithAccessor = new WeakSet<object>();
 /**
  * Makes `request.user` on every request built from `proto` (Express's per-app request prototype) read
  * and write the recorded state, so apps keep using `req.user` while the guard never adds a property.
- * Returns false, changing nothing, when something else already defines `user` there.
+ * Returns false, changing nothing, when something else already defines `user` there. Opt-in
+ * (`requestUserAccessor`): it changes `req.user` for every route of the app.
  */
 export function defineRequestUserAccessor(proto: object): boolean {
   const existing = Object.getOwnPropertyDescriptor(proto, 'user');
@@ -115,9 +116,10 @@ export function defineRequestUserAccessor(proto: object): boolean {
     configurable: true,
     enumerable: false,
     get,
-    // Other code may assign `req.user` (passport's `logIn` does): it then is the request's user.
+    // Other code may assign `req.user` (passport's `logIn` does): it then is the request's user, read
+    // back as assigned (`null` included: passport's `logout` assigns it).
     set(this: object, user: WristbandUser | undefined) {
-      if (user === undefined || user === null) setAuthState(this, undefined);
+      if (user === undefined) setAuthState(this, undefined);
       else if (getAuthState(this)?.user !== user) setAuthState(this, user);
     },
   });

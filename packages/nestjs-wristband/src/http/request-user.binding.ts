@@ -1,23 +1,31 @@
 import { Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
+import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
 import { defineRequestUserAccessor, setAuthState } from './request-auth-state.js';
 
 /**
- * Records the guard's result for a request and makes it visible as `request.user`. On Express the
- * `user` accessor is defined once on the app's request prototype at bootstrap; elsewhere (or before
- * bootstrap) `user` is assigned on the request as usual.
+ * Records the guard's result for a request and makes it visible as `request.user`. By default `user` is
+ * assigned on the request, as every Passport strategy does. With `requestUserAccessor` on Express, a
+ * `user` accessor is defined once on the app's own request prototype at bootstrap instead (no property
+ * added per request; see that option for how `req.user` then differs on every route of the app).
  */
 @Injectable()
 export class RequestUserBinding implements OnApplicationBootstrap {
   private viaAccessor = false;
 
-  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
+  constructor(
+    @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.options.requestUserAccessor) return;
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter?.getType() !== 'express') return;
+    // `app.request`: the prototype of this Express app's requests only (Express makes one per app).
     const proto = (adapter.getInstance() as { request?: unknown }).request;
     if (typeof proto === 'object' && proto !== null) this.viaAccessor = defineRequestUserAccessor(proto);
   }

@@ -1,4 +1,5 @@
-import type { AuthStrategyName } from './wristband-module-options.interface.js';
+import type { SessionStore } from '../session/session-store.interface.js';
+import type { AuthStrategyName, RedisStoreOptions } from './wristband-module-options.interface.js';
 
 /** Options after validation, with every default applied. Internal. */
 export interface ResolvedWristbandOptions {
@@ -22,13 +23,25 @@ export interface ResolvedWristbandOptions {
   appOrigin: string;
   /** Cookies are `Secure` and `__Host-` prefixed: always, except with `dangerouslyAllowHttp`. */
   secureCookies: boolean;
-  session: { idleTimeoutSeconds: number; absoluteTimeoutSeconds: number; cookieName: string };
+  /** Path of the auth routes, without leading or trailing slash (`''`: at the root). */
+  authRoutePrefix: string;
+  /** Whether the module serves the auth routes. */
+  registerAuthRoutes: boolean;
+  session: {
+    idleTimeoutSeconds: number;
+    absoluteTimeoutSeconds: number;
+    cookieName: string;
+    csrfCookieName: string;
+    cacheMaxEntries: number;
+  };
+  login: { stateCookiePrefix: string; returnUrlCookieName: string };
   tokens: {
     expiryBufferSeconds: number;
     requestTimeoutMs: number;
     refreshMaxAttempts: number;
     refreshBudgetMs: number;
     retryBaseDelayMs: number;
+    recentRefreshCacheMaxEntries: number;
   };
   authStrategies: AuthStrategyName[];
   bearer: {
@@ -39,6 +52,12 @@ export interface ResolvedWristbandOptions {
     cacheMaxEntries: number;
     jwksCooldownMs: number;
   };
+  /** Same as `redis.url`. */
   redisUrl?: string;
+  /** Set when sessions live in Redis. */
+  redis?: Required<RedisStoreOptions>;
+  /** The app's own session store, when it gave one. */
+  sessionStore?: SessionStore;
+  requestUserAccessor: boolean;
   fetch: typeof fetch;
 }

@@ -1,3 +1,5 @@
+import type { SessionStore } from '../session/session-store.interface.js';
+
 /** Options of `WristbandModule.forRoot()` / `forRootAsync()`. Validated once, at startup. */
 export interface WristbandModuleOptions {
   /** Application vanity domain, `host[:port]` without scheme, e.g. `invotastic-acme.us.wristband.dev`. */
@@ -7,12 +9,17 @@ export interface WristbandModuleOptions {
   /** OAuth2 client secret. Never logged. */
   clientSecret: string;
   /**
-   * Absolute callback URL registered at Wristband. Default `http://localhost:3001/auth/callback`.
+   * Absolute callback URL registered at Wristband. Default `http://localhost:3001/{authRoutePrefix}/callback`.
    * `https`, or `http` on a loopback host (`localhost`, `127.x.x.x`, `[::1]`) outside production, or any
-   * `http` with `dangerouslyAllowHttp`. Same rule for `loginUrl` and `postLogoutRedirectUrl`.
+   * `http` with `dangerouslyAllowHttp`. Same rule for `loginUrl` and `postLogoutRedirectUrl`. While the
+   * module registers its routes, its path must end with `/{authRoutePrefix}/callback` (the route that
+   * answers it; anything before, such as a global prefix, is free).
    */
   callbackUrl?: string;
-  /** Absolute URL of this app's login route (Wristband sends tenant discovery here). Default `http://localhost:3001/auth/login`. */
+  /**
+   * Absolute URL of this app's login route (Wristband sends tenant discovery here).
+   * Default `http://localhost:3001/{authRoutePrefix}/login`.
+   */
   loginUrl?: string;
   /** Scopes requested at login. Default `['openid', 'offline_access', 'email', 'profile', 'roles']`. */
   scopes?: string[];
@@ -37,6 +44,7 @@ export interface WristbandModuleOptions {
   /** Where Wristband sends the browser after logout. Default: Wristband's own choice (the login URL). */
   postLogoutRedirectUrl?: string;
   session?: SessionOptions;
+  login?: LoginOptions;
   tokens?: TokenOptions;
   /**
    * Install `WristbandGuard` for every route (default-deny); opt out with `@Public()`. Default `false`.
@@ -47,12 +55,45 @@ export interface WristbandModuleOptions {
   authStrategies?: AuthStrategyName[];
   bearer?: BearerOptions;
   /**
-   * Register the `/auth/*` routes (login, callback, logout, session, token). Default `true`.
+   * Register the auth routes (`/auth/login`, `callback`, `logout`, `session`, `token`; see
+   * `authRoutePrefix`). Default `true`.
    * Shapes the module graph: with `forRootAsync` it goes next to `useFactory`, never in its result.
    */
   registerAuthRoutes?: boolean;
-  /** Redis connection URL; when set, sessions live in Redis and the cookie holds only a sealed id. */
+  /**
+   * Path of the auth routes, e.g. `account` serves `/account/login`, `/account/callback`, `/account/logout`,
+   * `/account/session` and `/account/token`. Segments of letters, digits, `-`, `_`, `.` and `~` joined by
+   * `/`, without leading or trailing slash; `''` puts the routes at the root. Set `callbackUrl` (and
+   * `loginUrl`) to match. Default `auth`.
+   * Shapes the module graph: with `forRootAsync` it goes next to `useFactory`, never in its result.
+   */
+  authRoutePrefix?: string;
+  /**
+   * Redis connection URL (`redis://` or `rediss://`); when set, sessions live in Redis and the cookie
+   * holds only a sealed id. Same as `redis.url` (set one of them).
+   */
   redisUrl?: string;
+  /** Redis tuning; applies when a Redis URL is set (`redisUrl` or `redis.url`). */
+  redis?: RedisStoreOptions;
+  /**
+   * Your own session store (e.g. on your database), used instead of the sealed-cookie and Redis stores:
+   * see `SessionStore` for what it must do. An instance; with `forRootAsync`, build it in the factory
+   * or inject it there (`inject: [MySessionStore]`). Cannot be combined with a Redis URL. The module
+   * calls only the `SessionStore` methods on it: its Nest lifecycle hooks belong to whoever provides it.
+   * Default: none (sealed cookie, or Redis when a Redis URL is set).
+   */
+  sessionStore?: SessionStore;
+  /**
+   * Define `request.user` once, as an accessor on the Express app's request prototype, instead of
+   * assigning it on each authenticated request (Express gives every request a hidden class of its own,
+   * so each property added to one is slow: see the README's Performance section). It changes `req.user`
+   * on every route of the app: it is never an own property of the request (`Object.keys(req)`,
+   * `{ ...req }` and `hasOwnProperty` do not show it, `'user' in req` is always true), `delete req.user`
+   * does not remove a user, and code that replaces `res.locals` with a new object drops it. Other
+   * Passport strategies keep working (they assign `req.user`). Express only; ignored elsewhere.
+   * Default `false`.
+   */
+  requestUserAccessor?: boolean;
   /** `fetch` used for every call to Wristband (tests and proxies). Default: global `fetch`. */
   fetch?: typeof fetch;
 }
@@ -60,13 +101,16 @@ export interface WristbandModuleOptions {
 export type AuthStrategyName = 'session' | 'bearer';
 
 /** Options that decide which providers and controllers the module has, so they are read before any factory runs. */
-export type WristbandModuleGraphOptionName = 'globalGuard' | 'registerAuthRoutes';
+export type WristbandModuleGraphOptionName = 'globalGuard' | 'registerAuthRoutes' | 'authRoutePrefix';
+
+/** The graph options, as `forRootAsync` takes them next to `useFactory`. */
+export type WristbandModuleGraphOptions = Pick<WristbandModuleOptions, WristbandModuleGraphOptionName>;
 
 /**
  * What a `forRootAsync` factory (`useFactory`, or `create()` of `useClass` / `useExisting`) returns:
- * every option except `globalGuard` and `registerAuthRoutes`. Nest builds the module graph before the
- * factory runs, so those two could not take effect from here; they go next to `useFactory`, and one
- * found in the factory's result (JavaScript, a cast) stops the app at startup.
+ * every option except the graph options (`globalGuard`, `registerAuthRoutes`, `authRoutePrefix`). Nest
+ * builds the module graph before the factory runs, so those could not take effect from here; they go
+ * next to `useFactory`, and one found in the factory's result (JavaScript, a cast) stops the app at startup.
  */
 export type WristbandModuleFactoryOptions = Omit<WristbandModuleOptions, WristbandModuleGraphOptionName> & {
   [K in WristbandModuleGraphOptionName]?: never;
@@ -77,8 +121,74 @@ export interface SessionOptions {
   idleTimeoutSeconds?: number;
   /** Session ends this long after login whatever happens, in seconds. Default 43200 (12 h). */
   absoluteTimeoutSeconds?: number;
-  /** Cookie name, without the `__Host-` prefix added when cookies are Secure. Default `wb_session`. */
+  /**
+   * Name of the session cookie, without the `__Host-` prefix added when cookies are Secure: 1-64
+   * letters, digits, `_` or `-`. Default `wb_session`.
+   */
   cookieName?: string;
+  /**
+   * Name of the cookie holding the CSRF token, which front-end code reads and echoes in `x-csrf-token`
+   * (never prefixed, so scripts find it under this exact name). Same characters as `cookieName`.
+   * Default `CSRF-TOKEN`.
+   */
+  csrfCookieName?: string;
+  /**
+   * Opened session cookies kept in memory, so the same cookie is not opened again on every request
+   * (sealed-cookie store only), in entries of a few KB. Default 5000.
+   */
+  cacheMaxEntries?: number;
+}
+
+/** Cookies of a login in progress (between `/auth/login` and `/auth/callback`). */
+export interface LoginOptions {
+  /**
+   * Prefix of the login-state cookies (one per login attempt: prefix + 22 characters of its state),
+   * without the `__Host-` prefix: 1-40 letters, digits, `_` or `-`. No other cookie of the app may start
+   * with it. Default `wb_login_`.
+   */
+  stateCookiePrefix?: string;
+  /**
+   * Name of the cookie keeping the return URL while Wristband's login page asks for the tenant, without
+   * the `__Host-` prefix: 1-64 letters, digits, `_` or `-`. Default `wb_return_url`.
+   */
+  returnUrlCookieName?: string;
+}
+
+/** Redis options (`redis`). The URL also works as the top-level `redisUrl`. */
+export interface RedisStoreOptions {
+  /** Connection URL, `redis://[[user]:password@]host:port/db` or `rediss://…`. Same as `redisUrl` (set one). */
+  url?: string;
+  /**
+   * Prefix of every key the module writes (sessions, their per-user index, ended-session markers,
+   * refresh locks), so several apps can share one Redis: 1-100 printable ASCII characters without
+   * spaces. Default `wristband:`.
+   */
+  keyPrefix?: string;
+  /** Longest wait for one Redis command before the request answers 503, in milliseconds. Default 1000. */
+  commandTimeoutMs?: number;
+  /** Longest wait for a TCP connection (and its ready check), in milliseconds. Default 2000. */
+  connectTimeoutMs?: number;
+  /** Longest pause between two reconnection attempts while Redis is down, in milliseconds. Default 1000. */
+  maxReconnectDelayMs?: number;
+  /**
+   * Lifetime of a session's refresh lock, in milliseconds: how long an instance that died while
+   * refreshing blocks the session's refresh. Its holder renews it every third of this time, so at least
+   * 300. Default 5000.
+   */
+  lockTtlMs?: number;
+  /** Pause between two looks at Redis while another instance refreshes the session, in milliseconds. Default 50. */
+  lockPollIntervalMs?: number;
+  /**
+   * Longest a request waits for another instance's refresh before answering 503, in milliseconds; at
+   * least `lockPollIntervalMs`. Default 20000.
+   */
+  lockMaxWaitMs?: number;
+  /**
+   * How long an ended session's id stays blocked in Redis, in seconds, at least (it stays as long as the
+   * session would have lived): a request that loaded the session before logout cannot write it back.
+   * Default 600.
+   */
+  endedSessionMarkerSeconds?: number;
 }
 
 export interface TokenOptions {
@@ -99,6 +209,12 @@ export interface TokenOptions {
   refreshBudgetMs?: number;
   /** First backoff delay, in milliseconds; doubles each retry, with full jitter. Default 200. */
   retryBaseDelayMs?: number;
+  /**
+   * Sessions whose refresh each process remembers, in entries: a refreshed session for a minute (so
+   * requests already on the wire with the old cookie take the new tokens instead of spending a rotated
+   * refresh token), a failed refresh for its 5-second back-off. Default 10000.
+   */
+  recentRefreshCacheMaxEntries?: number;
 }
 
 export interface BearerOptions {

@@ -14,7 +14,6 @@ const CACHE_KEY_LENGTH = 44;
  * values that were authenticated when first opened.
  */
 export class CookieSessionStore implements SessionStore {
-  readonly cookieCarriesData = true;
   /**
    * Keyed by the sealed value's first 44 characters (version, key id, random IV, tag: unique per seal)
    * because hashing a 3 KB cookie on every lookup costs more than the rest of the guard; a hit counts
@@ -24,6 +23,7 @@ export class CookieSessionStore implements SessionStore {
 
   constructor(
     private readonly sealer: CookieSealer,
+    /** Opened cookies kept (option `session.cacheMaxEntries`). */
     cacheMaxEntries = 5000,
   ) {
     this.opened = new LRUCache({ max: cacheMaxEntries });

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
-import {
-  LOGIN_STATE_COOKIE_PREFIX,
-  LOGIN_STATE_TTL_SECONDS,
-  MAX_LOGIN_STATES,
-  RETURN_URL_COOKIE_NAME,
-  RETURN_URL_TTL_SECONDS,
-} from '../wristband.constants.js';
+import { LOGIN_STATE_TTL_SECONDS, MAX_LOGIN_STATES, RETURN_URL_TTL_SECONDS } from '../wristband.constants.js';
 import {
   clearCookie,
   cookieName,
@@ -116,16 +110,16 @@ export class LoginStateStore {
   }
 
   private returnUrlCookieName(): string {
-    return cookieName(RETURN_URL_COOKIE_NAME, this.options.secureCookies);
+    return cookieName(this.options.login.returnUrlCookieName, this.options.secureCookies);
   }
 
   private nameFor(state: string): string {
     // State is base64url, so its prefix is a valid cookie-name token.
-    return cookieName(`${LOGIN_STATE_COOKIE_PREFIX}${state.slice(0, 22)}`, this.options.secureCookies);
+    return cookieName(`${this.options.login.stateCookiePrefix}${state.slice(0, 22)}`, this.options.secureCookies);
   }
 
   private existing(req: RawRequest): [string, string][] {
-    const prefix = cookieName(LOGIN_STATE_COOKIE_PREFIX, this.options.secureCookies);
+    const prefix = cookieName(this.options.login.stateCookiePrefix, this.options.secureCookies);
     return Object.entries(readCookies(req)).filter(
       (e): e is [string, string] => e[0].startsWith(prefix) && e[1] !== undefined,
     );

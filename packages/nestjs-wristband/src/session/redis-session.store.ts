@@ -92,7 +92,6 @@ const MAX_ID_LENGTH = 128;
  * the newer tokens merged in when it writes, instead of overwriting them with the spent refresh token.
  */
 export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDestroy {
-  readonly cookieCarriesData = false;
   readonly keyPrefix: string;
   private readonly endedMarkerMs: number;
 

@@ -15,7 +15,7 @@ export async function loadRedisClientClass(
     const code = (err as { code?: unknown }).code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
     throw new WristbandConfigurationError([
-      'redisUrl (REDIS_URL) is set but the optional peer dependency "ioredis" is not installed: run `npm install ioredis`',
+      'A Redis URL (redisUrl, redis.url or REDIS_URL) is set but the optional peer dependency "ioredis" is not installed: run `npm install ioredis`',
     ]);
   }
 }

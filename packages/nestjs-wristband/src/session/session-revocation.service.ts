@@ -1,22 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SESSION_STORE, type SessionStore } from './session-store.interface.js';
 
-/** A store that keeps sessions server-side and can end them by id (Redis). */
-interface ServerSideSessionStore extends SessionStore {
-  destroyById(id: string): Promise<boolean>;
-  destroyAllForUser(tenantId: string, userId: string): Promise<number>;
-}
+/** A store that keeps sessions server-side and can end them by id (Redis, or an app's store that offers it). */
+type ServerSideSessionStore = SessionStore & Required<Pick<SessionStore, 'destroyById' | 'destroyAllForUser'>>;
 
 /**
  * Called on a store that cannot end sessions from the server: with cookie sessions the session lives
- * only in the browser, so nothing server-side can end it. A programmer error (configure `redisUrl`).
+ * only in the browser, so nothing server-side can end it. A programmer error (configure `redisUrl`, or
+ * give your own `sessionStore` `destroyById` and `destroyAllForUser`).
  */
 export class SessionRevocationUnsupportedError extends Error {
   override readonly name = 'SessionRevocationUnsupportedError';
 
   constructor() {
     super(
-      'Ending sessions from the server needs server-side sessions: configure redisUrl (REDIS_URL). ' +
+      'Ending sessions from the server needs server-side sessions: configure redisUrl (REDIS_URL), or a sessionStore ' +
+        'with destroyById() and destroyAllForUser(). ' +
         'Cookie sessions live only in the browser and end when they expire or the user logs out.',
     );
   }
@@ -24,9 +23,9 @@ export class SessionRevocationUnsupportedError extends Error {
 
 /**
  * Ends sessions from the server, effective on every instance at once: "log out everywhere" or one
- * session by id (`WristbandSession.id`). Needs the Redis store; throws
- * `SessionRevocationUnsupportedError` with cookie sessions, and `SessionStoreUnavailableError` when
- * Redis fails.
+ * session by id (`WristbandSession.id`). Needs the Redis store (or an app store with `destroyById` and
+ * `destroyAllForUser`); throws `SessionRevocationUnsupportedError` with cookie sessions, and
+ * `SessionStoreUnavailableError` when the store fails.
  */
 @Injectable()
 export class SessionRevocationService {
@@ -54,6 +53,5 @@ export class SessionRevocationService {
 }
 
 function isServerSide(store: SessionStore): store is ServerSideSessionStore {
-  const s = store as Partial<ServerSideSessionStore>;
-  return !store.cookieCarriesData && typeof s.destroyById === 'function' && typeof s.destroyAllForUser === 'function';
+  return typeof store.destroyById === 'function' && typeof store.destroyAllForUser === 'function';
 }

@@ -4,7 +4,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
-import { CSRF_COOKIE_NAME } from '../wristband.constants.js';
 import {
   clearCookie,
   cookieFromHeader,
@@ -31,7 +30,7 @@ export type NewSession = Omit<WristbandSession, 'id' | 'csrfToken' | 'createdAt'
 @Injectable()
 export class SessionService {
   readonly cookieName: string;
-  private readonly csrfCookieName = CSRF_COOKIE_NAME;
+  private readonly csrfCookieName: string;
   private readonly logger = new Logger('Wristband');
 
   constructor(
@@ -39,6 +38,8 @@ export class SessionService {
     @Inject(SESSION_STORE) private readonly store: SessionStore,
   ) {
     this.cookieName = cookieName(options.session.cookieName, options.secureCookies);
+    // Never `__Host-` prefixed: front-end code reads it by the name it was configured with.
+    this.csrfCookieName = options.session.csrfCookieName;
   }
 
   /** The raw session cookie value, if the request's headers carry one. */

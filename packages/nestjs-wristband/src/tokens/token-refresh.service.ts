@@ -27,6 +27,8 @@ export interface FreshSession {
  * still-valid access token instead of trying again.
  */
 const FAILED_REFRESH_BACKOFF_MS = 5_000;
+/** How long, in milliseconds, a refreshed session's tokens are kept for requests still carrying the old cookie. */
+const RECENT_REFRESH_MEMORY_MS = 60_000;
 
 /**
  * Keeps a session's access token valid. One refresh in flight per session: concurrent requests on the
@@ -43,19 +45,24 @@ export class TokenRefreshService {
    * old cookie (old refresh token); they take these tokens instead of refreshing again, which with
    * refresh-token rotation would be a reuse and end the session.
    */
-  private readonly recentlyRefreshed = new LRUCache<string, WristbandSession>({ max: 10_000, ttl: 60_000 });
+  private readonly recentlyRefreshed: LRUCache<string, WristbandSession>;
   /**
    * Sessions whose refresh failed a moment ago (Wristband unreachable), by session id. While Wristband
    * is down, only one request per session and back-off pays the wait for it.
    */
-  private readonly failedRecently = new LRUCache<string, true>({ max: 10_000, ttl: FAILED_REFRESH_BACKOFF_MS });
+  private readonly failedRecently: LRUCache<string, true>;
 
   constructor(
     @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
     private readonly api: WristbandApiClient,
     private readonly idTokens: IdTokenVerifier,
     @Inject(REFRESH_COORDINATOR) private readonly coordinator: RefreshCoordinator,
-  ) {}
+  ) {
+    // Both sized by `tokens.recentRefreshCacheMaxEntries`.
+    const max = options.tokens.recentRefreshCacheMaxEntries;
+    this.recentlyRefreshed = new LRUCache({ max, ttl: RECENT_REFRESH_MEMORY_MS });
+    this.failedRecently = new LRUCache({ max, ttl: FAILED_REFRESH_BACKOFF_MS });
+  }
 
   /** Expiry with the safety buffer applied, epoch ms: what front ends see as `expiresAt`. */
   bufferedExpiry(session: WristbandSession): number {

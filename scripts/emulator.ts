@@ -5,8 +5,7 @@
  * EMULATOR_CLIENT_ID / EMULATOR_CLIENT_SECRET / EMULATOR_REDIRECT_URI / EMULATOR_LOGIN_URL
  * (defaults: the seed's demo client), EMULATOR_QUIET=1 to silence request logs.
  */
-import { startEmulator } from './wristband-emulator.js';
-import { APPLICATION, DEFAULT_CLIENT, SEED_PASSWORD, USERS } from './seed.js';
+import { SEED, startEmulator } from 'nestjs-wristband/testing';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -22,10 +21,10 @@ function intEnv(name: string, fallback: number): number {
 const port = intEnv('EMULATOR_PORT', 9100);
 const ttl = intEnv('EMULATOR_ACCESS_TOKEN_TTL', 1800);
 const client = {
-  clientId: process.env.EMULATOR_CLIENT_ID || DEFAULT_CLIENT.clientId,
-  clientSecret: process.env.EMULATOR_CLIENT_SECRET || DEFAULT_CLIENT.clientSecret,
-  redirectUris: (process.env.EMULATOR_REDIRECT_URI || DEFAULT_CLIENT.redirectUris[0]).split(',').map((s) => s.trim()),
-  loginUrl: process.env.EMULATOR_LOGIN_URL || DEFAULT_CLIENT.loginUrl,
+  clientId: process.env.EMULATOR_CLIENT_ID || SEED.defaultClient.clientId,
+  clientSecret: process.env.EMULATOR_CLIENT_SECRET || SEED.defaultClient.clientSecret,
+  redirectUris: (process.env.EMULATOR_REDIRECT_URI || SEED.defaultClient.redirectUris[0]).split(',').map((s) => s.trim()),
+  loginUrl: process.env.EMULATOR_LOGIN_URL || SEED.defaultClient.loginUrl,
 };
 
 const emu = await startEmulator({
@@ -36,16 +35,16 @@ const emu = await startEmulator({
 });
 
 const lines = [
-  `Local Wristband emulator for application "${APPLICATION.name}"`,
+  `Local Wristband emulator for application "${SEED.application.name}"`,
   `  vanity domain   ${emu.url}   (issuer ${emu.issuer})`,
   `  tenant domains  ${emu.tenantUrl('{tenant}')}`,
   `  app login page  ${emu.url}/login?client_id=${encodeURIComponent(client.clientId)}`,
-  `  client id       ${client.clientId}   (secret: see EMULATOR_CLIENT_SECRET or test/emulator/seed.ts)`,
+  `  client id       ${client.clientId}   (secret: see EMULATOR_CLIENT_SECRET or the seed of nestjs-wristband/testing)`,
   `  redirect URIs   ${client.redirectUris.join(', ')}`,
   `  login URL       ${client.loginUrl}`,
   `  access token    ${ttl > 0 ? ttl : 1800} s`,
-  `  users (password ${SEED_PASSWORD}):`,
-  ...USERS.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenant.padEnd(8)} roles ${u.roles.map((r) => r.name).join(', ') || '-'}`),
+  `  users (password ${SEED.password}):`,
+  ...SEED.users.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenant.padEnd(8)} roles ${u.roles.map((r) => r.name).join(', ') || '-'}`),
   'Ctrl+C to stop.',
 ];
 console.log(lines.join('\n'));

@@ -1,9 +1,9 @@
 /** Test helpers for driving the emulator like a confidential Wristband client would. */
 import * as crypto from 'node:crypto';
 
-import type { WristbandEmulator } from './wristband-emulator.js';
-import { CookieJar, basicAuth, request, type HttpResponse } from '../support/http-client.js';
-import type { TokenResponse } from 'nestjs-wristband/testing';
+import type { WristbandEmulator } from '../src/testing/emulator/wristband-emulator.js';
+import { CookieJar, basicAuth, request, type HttpResponse } from '../src/testing/http-client.js';
+import type { TokenResponse } from '../src/wristband-api.client.js';
 
 export interface Pkce {
   verifier: string;

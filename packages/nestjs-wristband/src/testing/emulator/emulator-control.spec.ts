@@ -3,8 +3,8 @@ import * as jose from 'jose';
 
 import { startEmulator, type WristbandEmulator } from './wristband-emulator.js';
 import { APPLICATION, ROLES } from './seed.js';
-import { request } from '../support/http-client.js';
-import { decodeJwt, exchange, login, refresh, tokenRequest, userinfo, type TokenResponse } from './helpers.js';
+import { request } from '../http-client.js';
+import { decodeJwt, exchange, login, refresh, tokenRequest, userinfo, type TokenResponse } from '../../../test/emulator-helpers.js';
 
 async function verify(emu: WristbandEmulator, jwt: string) {
   const jwks = jose.createLocalJWKSet((await request(`${emu.url}/api/v1/oauth2/jwks`)).json());

@@ -3,7 +3,7 @@ import * as jose from 'jose';
 
 import { startEmulator, type WristbandEmulator } from './wristband-emulator.js';
 import { APPLICATION, DEFAULT_CLIENT, IDP_NAME, ROLES, SEED_PASSWORD } from './seed.js';
-import { CookieJar, basicAuth, request } from '../support/http-client.js';
+import { CookieJar, basicAuth, request } from '../http-client.js';
 import {
   DEFAULT_SCOPE,
   authorizeUrl,
@@ -16,7 +16,7 @@ import {
   tokenRequest,
   userinfo,
   type TokenResponse,
-} from './helpers.js';
+} from '../../../test/emulator-helpers.js';
 
 describe('Wristband emulator: authorization code flow', () => {
   let emu: WristbandEmulator;

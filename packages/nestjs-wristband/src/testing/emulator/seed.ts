@@ -144,20 +144,7 @@ export const DEFAULT_CLIENT: EmulatorClient = {
   loginUrl: 'http://localhost:3001/auth/login',
 };
 
-export function findTenant(name: string): SeedTenant | undefined {
-  return TENANTS.find((t) => t.name === name.toLowerCase());
-}
-
-export function findTenantById(id: string): SeedTenant | undefined {
-  return TENANTS.find((t) => t.id === id);
-}
-
-/** Finds a user by id (sub) or email (case-insensitive). */
-export function findUser(idOrEmail: string): SeedUser | undefined {
-  const needle = idOrEmail.toLowerCase();
-  return USERS.find((u) => u.id === idOrEmail || u.email === needle);
-}
-
+/** The seed, as one object (the kit's public export). */
 export const SEED = {
   application: APPLICATION,
   tenants: TENANTS,
@@ -167,3 +154,12 @@ export const SEED = {
   idpName: IDP_NAME,
   defaultClient: DEFAULT_CLIENT,
 } as const;
+
+// Shared by every emulator of the process: a test that changes its copy must not change the next emulator's.
+deepFreeze(SEED);
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
