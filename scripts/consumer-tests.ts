@@ -182,6 +182,22 @@ async function testApp(app: ConsumerApp, workDir: string, tarball: string): Prom
     mustRun(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit', '--incremental', 'false', '--skipLibCheck', 'false'], dir),
   );
 
+  await step(`${tag} with REDIS_URL set and no ioredis installed, the app refuses to start and names the package`, async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PORT: '1',
+      WRISTBAND_APPLICATION_VANITY_DOMAIN: 'localhost:1',
+      WRISTBAND_CLIENT_ID: 'c',
+      WRISTBAND_CLIENT_SECRET: 's',
+      SESSION_SECRETS: 'x'.repeat(40),
+      REDIS_URL: 'redis://127.0.0.1:1',
+    };
+    const result = await run(process.execPath, ['dist/main.js'], dir, env);
+    if (result.code === 0 || !/"ioredis" is not installed: run `npm install ioredis`/.test(result.output)) {
+      throw new Error(`expected a startup error naming ioredis, got exit ${result.code}:\n${tail(result.output, 20)}`);
+    }
+  });
+
   const kitPath = resolveFrom(dir, 'nestjs-wristband/testing');
   const kit = (await step(`${tag} load the test kit from the installed tarball`, () => import(pathToFileURL(kitPath).href))) as typeof Kit;
   const port = await kit.freePort();
