@@ -76,7 +76,7 @@ const REFRESH_CONCURRENCY = 50;
 const TARGET_RATIO = 0.95;
 /**
  * RSS growth over the last memory batch above which memory counts as still growing. The first batch
- * grows the V8 heap to its working size (≈ +170 MB when every cache fills); later batches must be flat.
+ * grows the V8 heap to its working size (every cache fills); later batches must be flat.
  */
 const MEMORY_GROWTH_LIMIT_MB = 16;
 const COMPARE = process.env.BENCH_COMPARE === '1';

@@ -138,7 +138,7 @@ async function pack(dir: string): Promise<string> {
   const [report] = JSON.parse(json) as { filename: string; files: { path: string }[] }[];
   const files = report.files.map((f) => f.path);
   const missing = TARBALL_REQUIRED.filter((f) => !files.includes(f));
-  const unexpected = files.filter((f) => !TARBALL_ALLOWED.test(f) || /\.spec\./.test(f));
+  const unexpected = files.filter((f) => !TARBALL_ALLOWED.test(f) || /\.(e2e-)?spec\./.test(f));
   if (missing.length || unexpected.length) {
     throw new Error(`${report.filename}: missing ${JSON.stringify(missing)}, unexpected ${JSON.stringify(unexpected)}`);
   }

@@ -254,6 +254,17 @@ describe('session cookies', () => {
     expect(res.json()).toMatchObject({ reason: 'session_invalid' });
   });
 
+  it('a session sealed with the right secret in another format than the codec writes (plain JSON) is refused', async () => {
+    const now = Date.now();
+    const json = new CookieSealer([SESSION_SECRET]).seal('session', {
+      id: 'x', userId: 'u', tenantId: 't', tenantName: 'acme', identityProviderName: 'wristband', claims: { sub: 'u', tnt_id: 't' },
+      accessToken: 'a', accessTokenExpiresAt: now + 1e6, csrfToken: 'c', createdAt: now, lastSeenAt: now, roles: ['app:invotastic:admin'],
+    });
+    const res = await request(`${stack.app.url}/api/me`, { headers: { cookie: `wb_session=${json}` } });
+    expect(res.status).toBe(401);
+    expect(res.json()).toMatchObject({ reason: 'session_invalid' });
+  });
+
   it('secrets rotate: new secret first keeps old sessions; dropping the old secret ends them', async () => {
     const { jar } = await login(stack, stack.app);
     const cookie = jar.cookieHeader(new URL(stack.app.url))!;

@@ -36,7 +36,7 @@ export function userFromSession(session: WristbandSession): WristbandUser {
 
 /**
  * A request's own copy of a cached (shared, frozen) user. Written out field by field: spreading a frozen
- * object takes V8's slow path (≈0.3 µs on the bearer fast path, measured with `perf`). The mapped type
+ * object takes V8's slow path, which shows on the bearer fast path. The mapped type
  * makes a new `WristbandUser` field a compile error here until it is copied.
  */
 export function copyUser(user: WristbandUser): WristbandUser {

@@ -1,6 +1,5 @@
 import { Controller, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AuthorizationService } from './authorization/authorization.service.js';
 import { WristbandExceptionFilter } from './errors/wristband-exception.filter.js';
 import { WristbandCallbackGuard, WristbandLoginGuard } from './guards/wristband-login.guard.js';
@@ -79,7 +78,7 @@ export type WristbandModuleAsyncOptions = typeof WRISTBAND_ASYNC_OPTIONS_TYPE;
  * Wristband authentication. `forRoot(options)` or `forRootAsync({ useFactory, inject, globalGuard })`;
  * global, so `WristbandGuard` and the services can be used in every module.
  */
-@Module({ imports: [PassportModule], providers, exports: exported })
+@Module({ providers, exports: exported })
 export class WristbandModule extends ConfigurableWristbandModule {
   static override forRoot(options: WristbandModuleOptions): DynamicModule {
     const { globalGuard, registerAuthRoutes, authRoutePrefix, ...moduleOptions } = options;

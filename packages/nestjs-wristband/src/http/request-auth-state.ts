@@ -28,14 +28,14 @@ class RecordedAuthState implements RequestAuthState {
 /**
  * Where a request's state is kept. Not on the request: Express re-prototypes every request
  * (`Object.setPrototypeOf`), which gives each one its own V8 hidden class, so every property added to
- * it takes V8's slow path (≈1 µs each).
+ * it takes V8's slow path.
  *
  * On Express: a symbol entry of `res.locals`, the null-prototype object Express makes for values
  * scoped to one request. No template can name a symbol, and the session inside is a private field.
- * It costs one slow property lookup on the response for the guard and one for the decorator
- * (≈0.1–0.25 µs each, `perf`). A WeakMap entry, used before, cost ≈1.5 µs a request on the bench's
- * session route: the ephemeron write barrier, the scavenger clearing old ephemerons, and V8 moving the
- * values it kept alive to the old generation.
+ * It costs one slow property lookup on the response for the guard and one for the decorator. A
+ * WeakMap entry, used before, cost more on every request: the ephemeron write barrier, the scavenger
+ * clearing old ephemerons, and V8 moving the values it kept alive to the old generation
+ * (measurements: docs/PERFORMANCE.md).
  *
  * Code that replaces `res.locals` with a new object (instead of adding to it) between the guard and the
  * handler drops the state: `@CurrentUser()` is then undefined, never another request's user.

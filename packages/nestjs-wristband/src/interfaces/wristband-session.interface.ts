@@ -17,7 +17,8 @@ export interface WristbandSession {
   accessTokenExpiresAt: number;
   /**
    * When the access token was obtained, epoch ms. With `accessTokenExpiresAt` it gives the token's
-   * lifetime, which caps the refresh buffer (at half of it). Absent in sessions written before it existed.
+   * lifetime, which caps the refresh buffer (at half of it). The module always sets it; a session
+   * without it (built by a custom store or a test) gets the configured buffer as it is.
    */
   accessTokenIssuedAt?: number;
   refreshToken?: string;

@@ -5,8 +5,8 @@ import { rolesFromClaims } from '../wristband-user.factory.js';
 /**
  * The cookie store's encoding of a session (before sealing). The browser sends the cookie with every
  * request, so each byte is paid on every request (wire, header parsing) and counts against the
- * 4096-byte cookie limit. Compared with the session as JSON (≈3 KB sealed for a typical user, ≈1.2 KB
- * with this encoding), it:
+ * 4096-byte cookie limit. To be less than half the size of the session as JSON (the spec holds it to
+ * that), it:
  * - leaves out what the userinfo claims already say (user and tenant ids and names, identity
  *   provider, email, roles) and restores it on read; a value that differs from its claim is kept;
  * - stores a JWT access token as raw bytes instead of base64url text;
@@ -22,14 +22,12 @@ import { rolesFromClaims } from '../wristband-user.factory.js';
  * refreshToken, kept, accessTokenLifetimeMs]) | frame(deflated: frame(claims JSON) frame(JWT header)
  * frame(JWT payload)) | frame(token: 1 + a JWT's signature bytes, or 0 + a token that is not a JWT as
  * text). A frame is a uint32 BE length and its bytes. The last field stands for `accessTokenIssuedAt`
- * (as expiry minus issue time: fewer digits) and came later: cookies with only the first seven fields
- * are still read, as are sessions sealed in format 2 or as a JSON object.
+ * (as expiry minus issue time: fewer digits; `null` when unknown). This is the only format read:
+ * anything else decodes to `undefined`, which the guard answers with `session_invalid`.
  */
 const FORMAT = 3;
-const FORMAT_2 = 2;
-const JSON_OBJECT_START = 0x7b; // '{': the first byte of a session sealed as plain JSON
 const TOKEN_TEXT = 0;
-const TOKEN_JWT = 1; // format 2: header, payload and signature; format 3: the signature only
+const TOKEN_JWT = 1; // followed by the signature only: header and payload are in the deflated block
 
 /**
  * Text the deflated block is likely to repeat: Wristband's access token header and claim names
@@ -75,19 +73,7 @@ type Fields = [
   accessTokenExpiresAt: number,
   refreshToken: string | null,
   kept: Kept,
-  accessTokenLifetimeMs?: number | null,
-];
-
-/** Format 2's fields: the claims sat just before `kept`. */
-type Format2Fields = [
-  id: string,
-  csrfToken: string,
-  createdAt: number,
-  lastSeenAt: number,
-  accessTokenExpiresAt: number,
-  refreshToken: string | null,
-  claims: Claims,
-  kept: Kept,
+  accessTokenLifetimeMs: number | null,
 ];
 
 export function encodeSessionCookie(session: WristbandSession): Buffer {
@@ -123,8 +109,6 @@ export function encodeSessionCookie(session: WristbandSession): Buffer {
 /** The session, or `undefined` for bytes this codec did not write (callers check the shape). */
 export function decodeSessionCookie(plain: Buffer): WristbandSession | undefined {
   try {
-    if (plain[0] === JSON_OBJECT_START) return JSON.parse(plain.toString('utf8')) as WristbandSession;
-    if (plain[0] === FORMAT_2) return decodeFormat2(plain);
     if (plain[0] !== FORMAT) return undefined;
     const outer = readFrames(plain, 1, 3);
     if (!outer || outer.end !== plain.length) return undefined;
@@ -142,37 +126,11 @@ export function decodeSessionCookie(plain: Buffer): WristbandSession | undefined
       return undefined;
     }
     const fields = JSON.parse(fieldsJson.toString('utf8')) as Fields;
-    if (!Array.isArray(fields) || (fields.length !== 7 && fields.length !== 8)) return undefined;
+    if (!Array.isArray(fields) || fields.length !== 8) return undefined;
     return restore(fields, JSON.parse(claimsJson.toString('utf8')) as Claims, accessToken);
   } catch {
     return undefined;
   }
-}
-
-/** Format 2 (before compression): 2 | uint32 length | JSON of the fields with claims | JWT parts (uint16 framed) or text. */
-function decodeFormat2(plain: Buffer): WristbandSession | undefined {
-  if (plain.length < 5) return undefined;
-  const jsonEnd = 5 + plain.readUInt32BE(1);
-  if (jsonEnd > plain.length) return undefined;
-  const f = JSON.parse(plain.toString('utf8', 5, jsonEnd)) as Format2Fields;
-  const accessToken = decodeFormat2Token(plain.subarray(jsonEnd));
-  if (!Array.isArray(f) || f.length !== 8 || accessToken === undefined) return undefined;
-  return restore([f[0], f[1], f[2], f[3], f[4], f[5], f[7]], f[6], accessToken);
-}
-
-function decodeFormat2Token(section: Buffer): string | undefined {
-  if (section[0] === TOKEN_TEXT) return section.toString('utf8', 1);
-  if (section[0] !== TOKEN_JWT) return undefined;
-  const parts: string[] = [];
-  let at = 1;
-  for (let i = 0; i < 3; i++) {
-    if (at + 2 > section.length) return undefined;
-    const end = at + 2 + section.readUInt16BE(at);
-    if (end > section.length) return undefined;
-    parts.push(section.toString('base64url', at + 2, end));
-    at = end;
-  }
-  return at === section.length ? parts.join('.') : undefined;
 }
 
 function restore(
