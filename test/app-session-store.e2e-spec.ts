@@ -14,7 +14,7 @@ import {
 } from 'nestjs-wristband';
 import { CookieJar, request } from 'nestjs-wristband/testing';
 import { MapSessionStore } from './support/map-session.store.js';
-import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, login, startModuleApp, startStack, type TestApp, type TestStack } from './support/test-stack.js';
+import { login, moduleOptions, startModuleApp, startStack, type TestApp, type TestStack } from './support/test-stack.js';
 
 // An app's own session store (`sessionStore`): what the module does with it beyond the core flow
 // (test/core-flow.e2e-spec.ts runs that over it too).
@@ -138,17 +138,7 @@ describe("an app's own session store", () => {
         WristbandModule.forRootAsync({
           imports: [DatabaseModule],
           inject: [DatabaseSessionStore],
-          useFactory: (sessionStore: DatabaseSessionStore) => ({
-            applicationVanityDomain: stack.emulator.vanityDomain,
-            clientId: CLIENT_ID,
-            clientSecret: CLIENT_SECRET,
-            callbackUrl: `${url}/auth/callback`,
-            loginUrl: `${url}/auth/login`,
-            isApplicationCustomDomainActive: true,
-            dangerouslyAllowHttp: true,
-            sessionSecrets: [SESSION_SECRET],
-            sessionStore,
-          }),
+          useFactory: (sessionStore: DatabaseSessionStore) => ({ ...moduleOptions(stack, url), sessionStore }),
         }),
       ],
       controllers: [MeController],

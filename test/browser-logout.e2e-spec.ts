@@ -1,8 +1,7 @@
 import * as http from 'node:http';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from './support/chromium.js';
 import { freePort, PASSWORD, startStack, type TestStack } from './support/test-stack.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Another site: serves one HTML page on its own port (any host name that resolves to loopback). */
 async function startOtherSite(html: string): Promise<{ port: number; close(): Promise<void> }> {
@@ -22,14 +21,7 @@ describe('a logout started by another site, in a browser (headless Chromium)', (
 
   beforeAll(async () => {
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

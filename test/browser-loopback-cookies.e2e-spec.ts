@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, Res, UseGuards, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium.js';
 import { CurrentUser, Public, SessionService, WristbandGuard, WristbandModule, type WristbandUser } from 'nestjs-wristband';
 import type { ServerResponse } from 'node:http';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** A reserved TLD: it resolves nowhere, so nothing leaves the machine. */
 const VANITY = 'invotastic-acme.wristband.test';
 
@@ -67,15 +67,7 @@ describe('Chromium on http://localhost keeps the Secure __Host- cookies (no dang
     class LoopbackApp {}
     app = await NestFactory.create(LoopbackApp, { logger: false, abortOnError: false });
     await app.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        `--host-resolver-rules=MAP *.wristband.test ~NOTFOUND`,
-      ],
-    });
+    browser = await launchChromium([`--host-resolver-rules=MAP *.wristband.test ~NOTFOUND`]);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

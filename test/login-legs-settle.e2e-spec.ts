@@ -13,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { tap, type Observable } from 'rxjs';
 import { LoginRestartError, WristbandCallbackGuard, WristbandLoginGuard, WristbandModule } from 'nestjs-wristband';
 import { CookieJar, request } from 'nestjs-wristband/testing';
-import { CLIENT_ID, CLIENT_SECRET, PASSWORD, SESSION_SECRET, startStack, type TestApp, type TestStack } from './support/test-stack.js';
+import { CLIENT_ID, PASSWORD, moduleOptions, startStack, type TestApp, type TestStack } from './support/test-stack.js';
 
 /** How each request's interceptor observable ended, in order: what a logging or tracing interceptor sees. */
 type Ending = `${string} ${'complete' | 'error'}`;
@@ -86,16 +86,7 @@ describe('the login and callback legs settle exactly once, also when they redire
     interceptor = new RecordingInterceptor();
     @Module({
       imports: [
-        WristbandModule.forRoot({
-          applicationVanityDomain: stack.emulator.vanityDomain,
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          callbackUrl: `${url}/auth/callback`,
-          loginUrl: `${url}/auth/login`,
-          isApplicationCustomDomainActive: true,
-          dangerouslyAllowHttp: true,
-          sessionSecrets: [SESSION_SECRET],
-        }),
+        WristbandModule.forRoot(moduleOptions(stack, url)),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useValue: interceptor }],
     })

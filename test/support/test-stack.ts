@@ -76,6 +76,20 @@ export async function startTestApp(port: number, options: AppModuleOptions): Pro
   return { app, port, url: `http://localhost:${port}`, close: () => app.close() };
 }
 
+/** `WristbandModule` options for an app at `url` wired to the stack's emulator (http: the emulator's own scheme). */
+export function moduleOptions(stack: Pick<TestStack, 'emulator'>, url: string) {
+  return {
+    applicationVanityDomain: stack.emulator.vanityDomain,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    callbackUrl: `${url}/auth/callback`,
+    loginUrl: `${url}/auth/login`,
+    isApplicationCustomDomainActive: true,
+    dangerouslyAllowHttp: true,
+    sessionSecrets: [SESSION_SECRET],
+  } satisfies WristbandModuleOptions;
+}
+
 /**
  * An app a test builds itself: `WristbandModule` wired to the stack's emulator plus the test's own
  * controllers, on a port reserved with `reservePorts`.
@@ -96,17 +110,7 @@ export async function startModuleApp(
   const url = `http://localhost:${port}`;
   @Module({
     imports: [
-      WristbandModule.forRoot({
-        applicationVanityDomain: stack.emulator.vanityDomain,
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        callbackUrl: `${url}/auth/callback`,
-        loginUrl: `${url}/auth/login`,
-        isApplicationCustomDomainActive: true,
-        dangerouslyAllowHttp: true,
-        sessionSecrets: [SESSION_SECRET],
-        ...options.wristband,
-      }),
+      WristbandModule.forRoot({ ...moduleOptions(stack, url), ...options.wristband }),
       ...(options.imports ?? []),
     ],
     controllers: options.controllers,
