@@ -1,7 +1,11 @@
 // Nest 12 ships as pure ESM, so Jest runs in its native ESM mode (`--experimental-vm-modules`).
 const tsJest = [
   'ts-jest',
-  { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: { warnOnly: false, ignoreCodes: [151002] } },
+  {
+    useESM: true,
+    tsconfig: '<rootDir>/tsconfig.json',
+    diagnostics: { warnOnly: false, ignoreCodes: [151002] },
+  },
 ];
 const common = {
   testEnvironment: 'node',
@@ -21,7 +25,21 @@ export default {
   testTimeout: 20_000,
   // unit: no server, no browser, no child process. e2e (`*.e2e-spec.ts`): the emulator, redis-server or Chromium.
   projects: [
-    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/packages/*/src/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      rootDir: '.',
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/test/**/*.spec.ts',
+        '<rootDir>/packages/*/src/**/*.spec.ts',
+      ],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/packages/*/src/**/*.e2e-spec.ts'],
+    },
   ],
 };

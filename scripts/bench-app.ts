@@ -12,15 +12,28 @@
  * With BENCH_COMPARE=1 it also serves the comparison routes of scripts/bench-compare.ts.
  */
 import 'reflect-metadata';
-import { Body, Controller, Get, Injectable, Module, Put, UseGuards, type CanActivate } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  Put,
+  UseGuards,
+  type CanActivate,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ResolvedWristbandOptions } from 'nestjs-wristband';
 
 // The production build, loaded at run time (typed by its sources: `dist/` does not exist before a build).
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const { AppModule } = (await import(dist('app.module.js'))) as typeof import('../src/app.module.js');
-const { setUpHttpApp } = (await import(dist('app.setup.js'))) as typeof import('../src/app.setup.js');
+const { AppModule } = (await import(
+  dist('app.module.js')
+)) as typeof import('../src/app.module.js');
+const { setUpHttpApp } = (await import(
+  dist('app.setup.js')
+)) as typeof import('../src/app.setup.js');
 const { CurrentUser, Public, SessionService, WRISTBAND_OPTIONS } = await import('nestjs-wristband');
 
 @Injectable()
@@ -50,7 +63,9 @@ class BenchFloorController {
 
 const compare =
   process.env.BENCH_COMPARE === '1'
-    ? await (await import('./bench-compare.js')).benchCompareModule(() => ({
+    ? await (
+        await import('./bench-compare.js')
+      ).benchCompareModule(() => ({
         secret: process.env.SESSION_SECRETS!.split(',')[0].trim(),
         sessionCookieName: app.get(SessionService).cookieName,
         issuer: app.get<symbol, ResolvedWristbandOptions>(WRISTBAND_OPTIONS).issuer,
@@ -58,10 +73,15 @@ const compare =
       }))
     : undefined;
 
-@Module({ imports: [AppModule.forRoot(), ...(compare ? [compare] : [])], controllers: [BenchFloorController] })
+@Module({
+  imports: [AppModule.forRoot(), ...(compare ? [compare] : [])],
+  controllers: [BenchFloorController],
+})
 class BenchAppModule {}
 
-const app = await NestFactory.create<NestExpressApplication>(BenchAppModule, { logger: ['error', 'warn'] });
+const app = await NestFactory.create<NestExpressApplication>(BenchAppModule, {
+  logger: ['error', 'warn'],
+});
 setUpHttpApp(app);
 await app.init();
 placeBenchRoutesBesideMe(app);
@@ -74,10 +94,12 @@ await app.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
  */
 function placeBenchRoutesBesideMe(nest: NestExpressApplication): void {
   type Layer = { route?: { path?: string } };
-  const stack = (nest.getHttpAdapter().getInstance() as { router: { stack: Layer[] } }).router.stack;
+  const stack = (nest.getHttpAdapter().getInstance() as { router: { stack: Layer[] } }).router
+    .stack;
   const bench = stack.filter((l) => l.route?.path?.startsWith('/bench/'));
   const rest = stack.filter((l) => !bench.includes(l));
   const me = rest.findIndex((l) => l.route?.path === '/api/me');
-  if (bench.length === 0 || me === -1) throw new Error('bench-app: /bench/floor or /api/me not found in the Express router');
+  if (bench.length === 0 || me === -1)
+    throw new Error('bench-app: /bench/floor or /api/me not found in the Express router');
   stack.splice(0, stack.length, ...rest.slice(0, me + 1), ...bench, ...rest.slice(me + 1));
 }

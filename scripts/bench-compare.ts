@@ -28,7 +28,8 @@ import { getIronSession, type SessionOptions } from 'iron-session';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 // The package's production build: internals the comparison routes reuse (not part of its public API).
-const pkgDist = (path: string) => new URL(`../packages/nestjs-wristband/dist/${path}`, import.meta.url).href;
+const pkgDist = (path: string) =>
+  new URL(`../packages/nestjs-wristband/dist/${path}`, import.meta.url).href;
 
 /** The iron-session cookie: what a Wristband demo app keeps in it. The bench seals one with `sealData`. */
 export const IRON_COOKIE_NAME = 'wb_iron';
@@ -68,12 +69,16 @@ type Req = IncomingMessage & { user?: User };
  * and session type without loading the app.
  */
 export async function benchCompareModule(settings: () => BenchCompareSettings) {
-  const { CurrentUser, Public } = (await import('nestjs-wristband'));
-  const { CookieSealer } = (await import(pkgDist('session/cookie-sealer.js'))) as typeof import('../packages/nestjs-wristband/src/session/cookie-sealer.js');
+  const { CurrentUser, Public } = await import('nestjs-wristband');
+  const { CookieSealer } = (await import(
+    pkgDist('session/cookie-sealer.js')
+  )) as typeof import('../packages/nestjs-wristband/src/session/cookie-sealer.js');
   const { decodeSessionCookie } = (await import(
     pkgDist('session/session-cookie.codec.js')
   )) as typeof import('../packages/nestjs-wristband/src/session/session-cookie.codec.js');
-  const { cookieFromHeader } = (await import(pkgDist('http/http-exchange.js'))) as typeof import('../packages/nestjs-wristband/src/http/http-exchange.js');
+  const { cookieFromHeader } = (await import(
+    pkgDist('http/http-exchange.js')
+  )) as typeof import('../packages/nestjs-wristband/src/http/http-exchange.js');
   let deps: ReturnType<typeof build> | undefined;
   const build = (s: BenchCompareSettings) => ({
     ...s,
@@ -111,7 +116,10 @@ export async function benchCompareModule(settings: () => BenchCompareSettings) {
       const { req } = exchange(context);
       const header = req.headers.authorization;
       if (!header?.startsWith('Bearer ')) throw refuse();
-      const { payload } = await jwtVerify(header.slice(7), the().jwks, { algorithms: ['RS256'], issuer: the().issuer }).catch(() => {
+      const { payload } = await jwtVerify(header.slice(7), the().jwks, {
+        algorithms: ['RS256'],
+        issuer: the().issuer,
+      }).catch(() => {
         throw refuse();
       });
       if (typeof payload.sub !== 'string' || typeof payload.tnt_id !== 'string') throw refuse();

@@ -46,7 +46,12 @@ import { CookieSealer } from '../packages/nestjs-wristband/src/session/cookie-se
 import { CookieSessionStore } from '../packages/nestjs-wristband/src/session/cookie-session.store.js';
 import { IRON_COOKIE_NAME, type IronSessionData } from './bench-compare.js';
 import type { WristbandSession } from 'nestjs-wristband';
-import { CookieJar, request, startEmulator, type WristbandEmulator } from 'nestjs-wristband/testing';
+import {
+  CookieJar,
+  request,
+  startEmulator,
+  type WristbandEmulator,
+} from 'nestjs-wristband/testing';
 import {
   appEnv,
   CLIENT_ID,
@@ -96,9 +101,15 @@ const ROUTE_LABEL: Record<RouteName, string> = {
 };
 /** What each compared route does, and which of ours it compares with. */
 const COMPARED_WITH: Record<ComparedRoute, { ours: 'session' | 'bearer'; what: string }> = {
-  ironSession: { ours: 'session', what: "iron-session opened and saved on every request (Wristband's demo)" },
+  ironSession: {
+    ours: 'session',
+    what: "iron-session opened and saved on every request (Wristband's demo)",
+  },
   joseEveryRequest: { ours: 'bearer', what: 'jose verifies the bearer token on every request' },
-  sealedEveryRequest: { ours: 'session', what: 'our sealed cookie opened on every request, no cache' },
+  sealedEveryRequest: {
+    ours: 'session',
+    what: 'our sealed cookie opened on every request, no cache',
+  },
 };
 
 interface RunFigures {
@@ -153,26 +164,38 @@ function startApp(emulator: WristbandEmulator, port: number): AppProcess {
     );
   }
   // scripts/bench-app.ts: dist/main.js's setup of the production build plus the reference route.
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'scripts/bench-app.ts')], {
-    cwd: ROOT,
-    env: { ...env, TSX_TSCONFIG_PATH: join(ROOT, 'scripts/built-package.tsconfig.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', join(ROOT, 'scripts/bench-app.ts')],
+    {
+      cwd: ROOT,
+      env: { ...env, TSX_TSCONFIG_PATH: join(ROOT, 'scripts/built-package.tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     if (output.length > 200) output.splice(0, output.length - 200);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, port, url: `http://localhost:${port}`, loopUrl: `http://127.0.0.1:${port}`, output };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return {
+    child,
+    port,
+    url: `http://localhost:${port}`,
+    loopUrl: `http://127.0.0.1:${port}`,
+    output,
+  };
 }
 
 async function waitForHealth(app: AppProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (app.child.exitCode !== null || app.child.signalCode !== null) {
-      throw new Error(`app exited during startup (code ${app.child.exitCode}):\n${app.output.join('\n')}`);
+      throw new Error(
+        `app exited during startup (code ${app.child.exitCode}):\n${app.output.join('\n')}`,
+      );
     }
     try {
       const res = await request(`${app.loopUrl}/health`, { timeoutMs: 1000 });
@@ -207,7 +230,9 @@ function rssMb(pid: number): number {
 
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolvePromise, reject) => {
-    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolvePromise(result)));
+    const instance = autocannon(opts, (err, result) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolvePromise(result),
+    );
     // No progress bar / table: the script prints its own.
     void instance;
   });
@@ -245,7 +270,8 @@ function figures(route: RouteName, roundNo: number, r: autocannon.Result, appCpu
   };
 }
 
-const failedRun = (f: Pick<RunFigures, 'non2xx' | 'errors' | 'timeouts'>) => f.non2xx + f.errors + f.timeouts > 0;
+const failedRun = (f: Pick<RunFigures, 'non2xx' | 'errors' | 'timeouts'>) =>
+  f.non2xx + f.errors + f.timeouts > 0;
 
 // ---------------------------------------------------------------------------------------------------
 // Main
@@ -253,7 +279,9 @@ const failedRun = (f: Pick<RunFigures, 'non2xx' | 'errors' | 'timeouts'>) => f.n
 async function main(): Promise<number> {
   const started = Date.now();
   const loadBefore = loadavg().map(round2);
-  log(`machine: ${cpus().length} CPUs, load average ${loadBefore.join(' ')}${loadBefore[0] > cpus().length ? '  (busy machine: figures will be noisy)' : ''}`);
+  log(
+    `machine: ${cpus().length} CPUs, load average ${loadBefore.join(' ')}${loadBefore[0] > cpus().length ? '  (busy machine: figures will be noisy)' : ''}`,
+  );
   const problems: string[] = [];
   let emulator: WristbandEmulator | undefined;
   let app: AppProcess | undefined;
@@ -288,12 +316,14 @@ async function main(): Promise<number> {
 
     // 2. One real login, then a bearer token from /auth/token -----------------------------------------
     const { jar, callback } = await login({ emulator }, appRef);
-    if (callback.status !== 302) throw new Error(`login callback answered ${callback.status}: ${callback.text}`);
+    if (callback.status !== 302)
+      throw new Error(`login callback answered ${callback.status}: ${callback.text}`);
     const cookieHeader = jar.cookieHeader(`${app.url}/api/me`);
     const sessionCookie = jar.get(`${app.url}/api/me`, SESSION_COOKIE);
     if (!cookieHeader || !sessionCookie) throw new Error('login did not leave a session cookie');
     const tokenRes = await request(`${app.url}/auth/token`, { jar });
-    if (tokenRes.status !== 200) throw new Error(`/auth/token answered ${tokenRes.status}: ${tokenRes.text}`);
+    if (tokenRes.status !== 200)
+      throw new Error(`/auth/token answered ${tokenRes.status}: ${tokenRes.text}`);
     const accessToken = tokenRes.json<{ accessToken: string }>().accessToken;
 
     // Real template session: open the real login's cookie with the app's own secret.
@@ -323,21 +353,39 @@ async function main(): Promise<number> {
         csrfToken: template.csrfToken,
       };
       const ironCookie = `${IRON_COOKIE_NAME}=${await sealData(iron, { password: SESSION_SECRET })}`;
-      routes.ironSession = { url: `${app.loopUrl}/bench/iron-session`, headers: { cookie: ironCookie } };
-      routes.joseEveryRequest = { url: `${app.loopUrl}/bench/jose-every-request`, headers: routes.bearer!.headers };
-      routes.sealedEveryRequest = { url: `${app.loopUrl}/bench/sealed-every-request`, headers: { cookie: cookieHeader } };
+      routes.ironSession = {
+        url: `${app.loopUrl}/bench/iron-session`,
+        headers: { cookie: ironCookie },
+      };
+      routes.joseEveryRequest = {
+        url: `${app.loopUrl}/bench/jose-every-request`,
+        headers: routes.bearer!.headers,
+      };
+      routes.sealedEveryRequest = {
+        url: `${app.loopUrl}/bench/sealed-every-request`,
+        headers: { cookie: cookieHeader },
+      };
     }
     const order = Object.keys(routes) as RouteName[];
     const route = (name: RouteName) => routes[name]!;
     // The reference route answers exactly what /api/me answers.
-    const meBody = (await request(route('session').url, { headers: route('session').headers })).text;
-    const setFloor = await request(`${app.loopUrl}/bench/floor`, { method: 'PUT', body: JSON.parse(meBody) as Record<string, unknown> });
-    if (setFloor.status !== 200) throw new Error(`PUT /bench/floor answered ${setFloor.status}: ${setFloor.text}`);
+    const meBody = (await request(route('session').url, { headers: route('session').headers }))
+      .text;
+    const setFloor = await request(`${app.loopUrl}/bench/floor`, {
+      method: 'PUT',
+      body: JSON.parse(meBody) as Record<string, unknown>,
+    });
+    if (setFloor.status !== 200)
+      throw new Error(`PUT /bench/floor answered ${setFloor.status}: ${setFloor.text}`);
     // Sanity: each route answers 200 with the expected body before anything is timed.
-    const sanity: Record<string, unknown> = { sessionCookieChars: sessionCookie.length, bearerTokenChars: accessToken.length };
+    const sanity: Record<string, unknown> = {
+      sessionCookieChars: sessionCookie.length,
+      bearerTokenChars: accessToken.length,
+    };
     for (const name of order) {
       const res = await request(route(name).url, { headers: route(name).headers });
-      if (res.status !== 200) throw new Error(`${ROUTE_LABEL[name]} answered ${res.status}: ${res.text}`);
+      if (res.status !== 200)
+        throw new Error(`${ROUTE_LABEL[name]} answered ${res.status}: ${res.text}`);
       if (name !== 'unguarded' && res.json<{ userId?: string }>().userId === undefined) {
         throw new Error(`${ROUTE_LABEL[name]} has no userId: ${res.text}`);
       }
@@ -345,7 +393,10 @@ async function main(): Promise<number> {
       if (name !== 'unguarded' && name !== 'bearer' && res.text !== meBody) {
         throw new Error(`${ROUTE_LABEL[name]} body differs from /api/me: ${res.text}`);
       }
-      sanity[name] = { status: res.status, setCookieHeaders: res.headers['set-cookie']?.length ?? 0 };
+      sanity[name] = {
+        status: res.status,
+        setCookieHeaders: res.headers['set-cookie']?.length ?? 0,
+      };
     }
 
     // 3. Warm-up, then interleaved rounds ------------------------------------------------------------
@@ -353,11 +404,18 @@ async function main(): Promise<number> {
     for (const name of order) {
       const r = await drive(route(name).url, route(name).headers, WARMUP);
       const f = figures(name, 0, r);
-      if (failedRun(f)) problems.push(`warm-up ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
+      if (failedRun(f))
+        problems.push(
+          `warm-up ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`,
+        );
     }
 
-    log(`\nmeasure: ${ROUNDS} rounds × ${order.length} routes × ${DURATION} s, ${CONNECTIONS} connections, order rotated per round`);
-    log(`${'round'.padEnd(6)}${'route'.padEnd(34)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}${pad('non2xx', 8)}${pad('errors', 8)}`);
+    log(
+      `\nmeasure: ${ROUNDS} rounds × ${order.length} routes × ${DURATION} s, ${CONNECTIONS} connections, order rotated per round`,
+    );
+    log(
+      `${'round'.padEnd(6)}${'route'.padEnd(34)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}${pad('non2xx', 8)}${pad('errors', 8)}`,
+    );
     const runs: RunFigures[] = [];
     const appPid = app.child.pid!;
     for (let r = 1; r <= ROUNDS; r++) {
@@ -367,7 +425,10 @@ async function main(): Promise<number> {
         const result = await drive(route(name).url, route(name).headers, DURATION);
         const f = figures(name, r, result, cpuUs(appPid) - cpuBefore);
         runs.push(f);
-        if (failedRun(f)) problems.push(`round ${r} ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`);
+        if (failedRun(f))
+          problems.push(
+            `round ${r} ${ROUTE_LABEL[name]}: ${f.non2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts`,
+          );
         log(
           `${String(r).padEnd(6)}${ROUTE_LABEL[name].padEnd(34)}${pad(f.reqPerSec, 8)}${pad(f.mean.toFixed(2), 9)}${pad(f.p50, 8)}${pad(f.p99, 8)}${pad(f.appCpuUs.toFixed(1), 8)}${pad(f.non2xx, 8)}${pad(f.errors + f.timeouts, 8)}${failedRun(f) ? '  FAILED' : ''}`,
         );
@@ -387,7 +448,10 @@ async function main(): Promise<number> {
           },
         ];
       }),
-    ) as Record<RouteName, { reqPerSec: number; mean: number; p50: number; p99: number; appCpuUs: number }>;
+    ) as Record<
+      RouteName,
+      { reqPerSec: number; mean: number; p50: number; p99: number; appCpuUs: number }
+    >;
     /** Each compared route against `/health` and against our guard on the same credential kind (medians). */
     const comparison = COMPARE
       ? Object.fromEntries(
@@ -446,7 +510,12 @@ async function main(): Promise<number> {
     const refreshAnswers = await Promise.all(
       Array.from({ length: REFRESH_CONCURRENCY }, () =>
         request(meUrl, { headers: { cookie: refreshCookie } }).then(
-          (res) => ({ status: res.status, resealed: (res.headers['set-cookie'] ?? []).some((c) => c.startsWith(`${SESSION_COOKIE}=`)) }),
+          (res) => ({
+            status: res.status,
+            resealed: (res.headers['set-cookie'] ?? []).some((c) =>
+              c.startsWith(`${SESSION_COOKIE}=`),
+            ),
+          }),
           () => ({ status: 0, resealed: false }),
         ),
       ),
@@ -461,63 +530,146 @@ async function main(): Promise<number> {
     // parallel request left before the new cookie arrived). Informational: it should reuse the
     // refreshed tokens (200, no new token call), not refresh again with a rotated refresh token.
     const staleRes = await request(meUrl, { headers: { cookie: refreshCookie } });
-    const staleCookieAfterRefresh = { status: staleRes.status, extraTokenCalls: emulator.calls('token', 'refresh_token') - refresh.tokenCalls };
-    if (refresh.ok200 !== REFRESH_CONCURRENCY) problems.push(`refresh: only ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200`);
-    if (refresh.tokenCalls !== 1) problems.push(`refresh: ${refresh.tokenCalls} refresh_token calls (expected 1)`);
+    const staleCookieAfterRefresh = {
+      status: staleRes.status,
+      extraTokenCalls: emulator.calls('token', 'refresh_token') - refresh.tokenCalls,
+    };
+    if (refresh.ok200 !== REFRESH_CONCURRENCY)
+      problems.push(`refresh: only ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200`);
+    if (refresh.tokenCalls !== 1)
+      problems.push(`refresh: ${refresh.tokenCalls} refresh_token calls (expected 1)`);
 
     // 5. Memory --------------------------------------------------------------------------------------
     const pid = app.child.pid!;
-    const memory: { phase: string; rssMb: number; requests?: number; sessions?: number; bearerTokens?: number; reqPerSec?: number }[] = [];
+    const memory: {
+      phase: string;
+      rssMb: number;
+      requests?: number;
+      sessions?: number;
+      bearerTokens?: number;
+      reqPerSec?: number;
+    }[] = [];
     await sleep(500);
     memory.push({ phase: 'before', rssMb: rssMb(pid) });
-    log(`\nmemory: ${MEMORY_BATCHES} batches × ${MEMORY_REQUESTS} requests, each over 10k new cookie sessions + 10k new bearer tokens`);
+    log(
+      `\nmemory: ${MEMORY_BATCHES} batches × ${MEMORY_REQUESTS} requests, each over 10k new cookie sessions + 10k new bearer tokens`,
+    );
     for (let batch = 1; batch <= MEMORY_BATCHES; batch++) {
       const b = await memoryBatch(emulator, cookieStore, template, `${app.loopUrl}/api/me`, batch);
-      if (failedRun(b)) problems.push(`memory batch ${batch}: ${b.non2xx} non-2xx, ${b.errors} errors, ${b.timeouts} timeouts`);
+      if (failedRun(b))
+        problems.push(
+          `memory batch ${batch}: ${b.non2xx} non-2xx, ${b.errors} errors, ${b.timeouts} timeouts`,
+        );
       await sleep(500);
-      memory.push({ phase: `after batch ${batch}`, rssMb: rssMb(pid), requests: b.requests, sessions: b.sessions, bearerTokens: b.bearerTokens, reqPerSec: b.reqPerSec });
-      log(`  batch ${batch}: ${b.requests} requests (${b.reqPerSec} req/s), ${b.non2xx} non-2xx, ${b.errors + b.timeouts} errors`);
+      memory.push({
+        phase: `after batch ${batch}`,
+        rssMb: rssMb(pid),
+        requests: b.requests,
+        sessions: b.sessions,
+        bearerTokens: b.bearerTokens,
+        reqPerSec: b.reqPerSec,
+      });
+      log(
+        `  batch ${batch}: ${b.requests} requests (${b.reqPerSec} req/s), ${b.non2xx} non-2xx, ${b.errors + b.timeouts} errors`,
+      );
     }
     const last = memory[memory.length - 1];
     const growthMb = round2(last.rssMb - memory[memory.length - 2].rssMb);
     const memoryBounded = growthMb <= MEMORY_GROWTH_LIMIT_MB;
-    if (!memoryBounded) problems.push(`memory: RSS grew ${growthMb} MB over the last batch (limit ${MEMORY_GROWTH_LIMIT_MB} MB)`);
+    if (!memoryBounded)
+      problems.push(
+        `memory: RSS grew ${growthMb} MB over the last batch (limit ${MEMORY_GROWTH_LIMIT_MB} MB)`,
+      );
 
     // 6. Report --------------------------------------------------------------------------------------
     const targets = {
-      sessionRatio: { value: ratios.session, target: `>= ${TARGET_RATIO}`, met: ratios.session >= TARGET_RATIO },
-      bearerRatio: { value: ratios.bearer, target: `>= ${TARGET_RATIO}`, met: ratios.bearer >= TARGET_RATIO },
+      sessionRatio: {
+        value: ratios.session,
+        target: `>= ${TARGET_RATIO}`,
+        met: ratios.session >= TARGET_RATIO,
+      },
+      bearerRatio: {
+        value: ratios.bearer,
+        target: `>= ${TARGET_RATIO}`,
+        met: ratios.bearer >= TARGET_RATIO,
+      },
       refreshFigure: { value: refresh.tokenCalls, target: '1', met: refresh.tokenCalls === 1 },
-      memoryBounded: { value: growthMb, target: `<= ${MEMORY_GROWTH_LIMIT_MB} MB growth over the last batch`, met: memoryBounded },
+      memoryBounded: {
+        value: growthMb,
+        target: `<= ${MEMORY_GROWTH_LIMIT_MB} MB growth over the last batch`,
+        met: memoryBounded,
+      },
     };
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     const loadAfter = loadavg().map(round2);
 
     log('\nmedians over rounds');
-    log(`${'route'.padEnd(34)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}`);
+    log(
+      `${'route'.padEnd(34)}${pad('req/s', 8)}${pad('mean ms', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('cpu µs', 8)}`,
+    );
     for (const name of order) {
       const m = medians[name];
-      log(`${ROUTE_LABEL[name].padEnd(34)}${pad(m.reqPerSec, 8)}${pad(m.mean.toFixed(2), 9)}${pad(m.p50, 8)}${pad(m.p99, 8)}${pad(m.appCpuUs.toFixed(1), 8)}`);
+      log(
+        `${ROUTE_LABEL[name].padEnd(34)}${pad(m.reqPerSec, 8)}${pad(m.mean.toFixed(2), 9)}${pad(m.p50, 8)}${pad(m.p99, 8)}${pad(m.appCpuUs.toFixed(1), 8)}`,
+      );
     }
-    log(`\nper-round ratios (session, bearer, floor): ${perRoundRatios.map((p) => `r${p.round} ${p.session.toFixed(2)}/${p.bearer.toFixed(2)}/${p.floor.toFixed(2)}`).join(', ')}`);
+    log(
+      `\nper-round ratios (session, bearer, floor): ${perRoundRatios.map((p) => `r${p.round} ${p.session.toFixed(2)}/${p.bearer.toFixed(2)}/${p.floor.toFixed(2)}`).join(', ')}`,
+    );
     log('\nsummary');
-    log(`  session / unguarded   ${ratios.session.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.sessionRatio.met ? 'OK' : 'BELOW TARGET'}`);
-    log(`  bearer  / unguarded   ${ratios.bearer.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.bearerRatio.met ? 'OK' : 'BELOW TARGET'}`);
-    log(`  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body: what a guard that does nothing costs)`);
-    log(`  session / floor       ${ratios.sessionToFloor.toFixed(2)}, bearer / floor ${ratios.bearerToFloor.toFixed(2)}   (info: the guard's own share; the bearer route sends its 1 KB token instead of the cookie)`);
-    log(`  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`);
+    log(
+      `  session / unguarded   ${ratios.session.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.sessionRatio.met ? 'OK' : 'BELOW TARGET'}`,
+    );
+    log(
+      `  bearer  / unguarded   ${ratios.bearer.toFixed(2)}   (target >= ${TARGET_RATIO}) ${targets.bearerRatio.met ? 'OK' : 'BELOW TARGET'}`,
+    );
+    log(
+      `  floor   / unguarded   ${ratios.floor.toFixed(2)}   (info: no-op guard + @CurrentUser + same cookie and body: what a guard that does nothing costs)`,
+    );
+    log(
+      `  session / floor       ${ratios.sessionToFloor.toFixed(2)}, bearer / floor ${ratios.bearerToFloor.toFixed(2)}   (info: the guard's own share; the bearer route sends its 1 KB token instead of the cookie)`,
+    );
+    log(
+      `  guard CPU per request session ${guardCpuUs.session >= 0 ? '+' : ''}${guardCpuUs.session} µs, bearer ${guardCpuUs.bearer >= 0 ? '+' : ''}${guardCpuUs.bearer} µs over the floor route (app CPU, medians)`,
+    );
     for (const [name, c] of Object.entries(comparison ?? {})) {
-      log(`  ${ROUTE_LABEL[name as ComparedRoute].replace('GET /bench/', '').padEnd(20)} ${c.toUnguarded.toFixed(2)}   (info: ${c.what}; /api/me with the ${c.oursRoute === 'session' ? 'session cookie' : 'bearer token'} is ${c.oursTimesFaster.toFixed(2)}× as fast)`);
+      log(
+        `  ${ROUTE_LABEL[name as ComparedRoute].replace('GET /bench/', '').padEnd(20)} ${c.toUnguarded.toFixed(2)}   (info: ${c.what}; /api/me with the ${c.oursRoute === 'session' ? 'session cookie' : 'bearer token'} is ${c.oursTimesFaster.toFixed(2)}× as fast)`,
+      );
     }
-    log(`  refresh figure        ${refresh.tokenCalls}      (${REFRESH_CONCURRENCY} concurrent requests on an expired session → token calls; ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200) ${targets.refreshFigure.met && refresh.ok200 === REFRESH_CONCURRENCY ? 'OK' : 'FAILED'}`);
-    log(`  stale cookie after    ${staleCookieAfterRefresh.status}, ${staleCookieAfterRefresh.extraTokenCalls} more token call(s)   (info: same pre-refresh cookie sent once the refresh is done)`);
-    log(`  app RSS (MB)          ${memory.map((m) => `${m.phase} ${m.rssMb}`).join(', ')} (last batch: ${growthMb >= 0 ? '+' : ''}${growthMb}) ${memoryBounded ? 'OK' : 'GROWING'}`);
-    log(`  total time            ${seconds} s (load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')})`);
+    log(
+      `  refresh figure        ${refresh.tokenCalls}      (${REFRESH_CONCURRENCY} concurrent requests on an expired session → token calls; ${refresh.ok200}/${REFRESH_CONCURRENCY} answered 200) ${targets.refreshFigure.met && refresh.ok200 === REFRESH_CONCURRENCY ? 'OK' : 'FAILED'}`,
+    );
+    log(
+      `  stale cookie after    ${staleCookieAfterRefresh.status}, ${staleCookieAfterRefresh.extraTokenCalls} more token call(s)   (info: same pre-refresh cookie sent once the refresh is done)`,
+    );
+    log(
+      `  app RSS (MB)          ${memory.map((m) => `${m.phase} ${m.rssMb}`).join(', ')} (last batch: ${growthMb >= 0 ? '+' : ''}${growthMb}) ${memoryBounded ? 'OK' : 'GROWING'}`,
+    );
+    log(
+      `  total time            ${seconds} s (load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')})`,
+    );
 
     const result = {
       date: new Date().toISOString(),
-      machine: { loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round2(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
-      config: { rounds: ROUNDS, compare: COMPARE, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, memoryRequestsPerBatch: MEMORY_REQUESTS, memoryConnections: MEMORY_CONNECTIONS },
+      machine: {
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadAfter,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memoryGb: round2(totalmem() / 2 ** 30),
+        node: process.version,
+        platform: process.platform,
+      },
+      config: {
+        rounds: ROUNDS,
+        compare: COMPARE,
+        durationSeconds: DURATION,
+        warmupSeconds: WARMUP,
+        connections: CONNECTIONS,
+        memoryRequestsPerBatch: MEMORY_REQUESTS,
+        memoryConnections: MEMORY_CONNECTIONS,
+      },
       sanity,
       runs,
       medians,
@@ -527,7 +679,8 @@ async function main(): Promise<number> {
       perRoundRatios,
       refresh: { ...refresh, staleCookieAfterRefresh },
       memory: {
-        credentials: 'per batch: 10,000 new cookie sessions (real login session re-sealed with the app secret, new id/userId) + 10,000 new bearer tokens minted and signed by the emulator (sub user-N)',
+        credentials:
+          'per batch: 10,000 new cookie sessions (real login session re-sealed with the app secret, new id/userId) + 10,000 new bearer tokens minted and signed by the emulator (sub user-N)',
         samples: memory,
         growthLastBatchMb: growthMb,
       },
@@ -550,8 +703,9 @@ async function main(): Promise<number> {
     }
     return 0;
   } catch (err) {
-    console.error(`\nbench FAILED: ${(err as Error).stack ?? err}`);
-    if (app?.output.length) console.error(`app output (tail):\n${app.output.slice(-30).join('\n')}`);
+    console.error(`\nbench FAILED: ${(err as Error).stack ?? String(err)}`);
+    if (app?.output.length)
+      console.error(`app output (tail):\n${app.output.slice(-30).join('\n')}`);
     return 1;
   } finally {
     await cleanup();
@@ -579,7 +733,12 @@ async function memoryBatch(
   const bearers: string[] = [];
   for (let i = 0; i < N; i++) {
     const userId = `bench-b${batch}-user-${i}`;
-    const session: WristbandSession = { ...template, id: randomBytes(24).toString('base64url'), userId, lastSeenAt: Date.now() };
+    const session: WristbandSession = {
+      ...template,
+      id: randomBytes(24).toString('base64url'),
+      userId,
+      lastSeenAt: Date.now(),
+    };
     cookies.push(`${SESSION_COOKIE}=${await cookieStore.write(session)}`);
     bearers.push(`Bearer ${await emulator.mintAccessToken({ claims: { sub: userId } })}`);
   }

@@ -45,14 +45,21 @@ function sessionOf({ sessions }: CheckContext, email: string): CookieJar {
  * A browser's login: app `/auth/login` → the tenant's authorize → the emulator's login form (posted) →
  * the emulator's redirects → app `/auth/callback`, which must answer 302 with the session cookie.
  */
-async function loginThroughForm({ kit, wb, appUrl }: CheckContext, email: string): Promise<CookieJar> {
+async function loginThroughForm(
+  { kit, wb, appUrl }: CheckContext,
+  email: string,
+): Promise<CookieJar> {
   const user = wb.users.find((u) => u.email === email);
   if (!user) throw new Error(`${email} is not a user of the emulator`);
   const jar = new kit.CookieJar();
   const start = await kit.request(`${appUrl}/auth/login?tenant_name=${user.tenant}`, { jar });
   expectEqual('GET /auth/login status', start.status, 302);
   const tenantHost = `${user.tenant}.${wb.vanityDomain}`;
-  expectEqual('GET /auth/login redirects to the tenant host', new URL(start.location!).host, tenantHost);
+  expectEqual(
+    'GET /auth/login redirects to the tenant host',
+    new URL(start.location!).host,
+    tenantHost,
+  );
 
   let res = await kit.request(start.location!, { jar });
   let posted = false;
@@ -60,13 +67,15 @@ async function loginThroughForm({ kit, wb, appUrl }: CheckContext, email: string
     if (hop > 15) throw new Error('more than 15 hops between the emulator and the app');
     if (res.status >= 300 && res.status < 400 && res.location) {
       if (res.location.startsWith(`${appUrl}/auth/callback?`)) break;
-      if (!new URL(res.location).host.endsWith(wb.vanityDomain)) throw new Error(`redirected outside the emulator: ${res.location}`);
+      if (!new URL(res.location).host.endsWith(wb.vanityDomain))
+        throw new Error(`redirected outside the emulator: ${res.location}`);
       res = await kit.request(res.location, { jar });
       continue;
     }
     const form = /<form[^>]*id="login-form"[^>]*>/.exec(res.text)?.[0];
     const action = form && /action="([^"]+)"/.exec(form)?.[1]?.replace(/&amp;/g, '&');
-    if (!action || posted) throw new Error(`expected the emulator's login form, got HTTP ${res.status} at ${res.url}`);
+    if (!action || posted)
+      throw new Error(`expected the emulator's login form, got HTTP ${res.status} at ${res.url}`);
     posted = true;
     res = await kit.request(new URL(action, res.url).href, {
       method: 'POST',
@@ -75,10 +84,13 @@ async function loginThroughForm({ kit, wb, appUrl }: CheckContext, email: string
     });
   }
   expectEqual('the login form was posted', posted, true);
-  const callback = await kit.request(res.location!, { jar });
+  const callback = await kit.request(res.location, { jar });
   expectEqual('GET /auth/callback status', callback.status, 302);
   // The default cookie names, unprefixed: the emulator runs on http, so the app's cookies cannot be `__Host-`.
-  expectEqual("the app's cookies after the callback", appCookies(jar, appUrl), ['CSRF-TOKEN', 'wb_session']);
+  expectEqual("the app's cookies after the callback", appCookies(jar, appUrl), [
+    'CSRF-TOKEN',
+    'wb_session',
+  ]);
   return jar;
 }
 
@@ -112,7 +124,12 @@ export const HTTP_CHECKS: HttpCheck[] = [
       expectEqual('status', res.status, 200);
       const alice = wb.users.find((u) => u.email === 'alice@acme.test')!;
       const acme = wb.tenants.find((t) => t.name === 'acme')!;
-      const body = res.json<{ userId: string; email: string; tenantId: string; tenantName: string }>();
+      const body = res.json<{
+        userId: string;
+        email: string;
+        tenantId: string;
+        tenantName: string;
+      }>();
       expectEqual('user', [body.userId, body.email], [alice.id, alice.email]);
       expectEqual('tenant', [body.tenantId, body.tenantName], [acme.id, 'acme']);
     },
@@ -121,18 +138,32 @@ export const HTTP_CHECKS: HttpCheck[] = [
     name: "GET /api/admin/stats (@Roles('admin')) as alice, an admin → 200",
     async run(ctx) {
       const { kit, wb, appUrl } = ctx;
-      const res = await kit.request(`${appUrl}/api/admin/stats`, { jar: sessionOf(ctx, 'alice@acme.test') });
+      const res = await kit.request(`${appUrl}/api/admin/stats`, {
+        jar: sessionOf(ctx, 'alice@acme.test'),
+      });
       expectEqual('status', res.status, 200);
-      expectEqual('tenant', res.json<{ tenantId: string }>().tenantId, wb.tenants.find((t) => t.name === 'acme')!.id);
+      expectEqual(
+        'tenant',
+        res.json<{ tenantId: string }>().tenantId,
+        wb.tenants.find((t) => t.name === 'acme')!.id,
+      );
     },
   },
   {
-    name: "GET /api/admin/stats as bob@acme.test, without the admin role → 403",
+    name: 'GET /api/admin/stats as bob@acme.test, without the admin role → 403',
     async run(ctx) {
       const bob = ctx.wb.users.find((u) => u.email === 'bob@acme.test')!;
-      expectEqual("bob's roles", bob.roles.map((r) => r.name.split(':').pop()), ['viewer']);
+      expectEqual(
+        "bob's roles",
+        bob.roles.map((r) => r.name.split(':').pop()),
+        ['viewer'],
+      );
       const jar = await loginThroughForm(ctx, bob.email);
-      expectEqual('GET /api/me (bob) status', (await ctx.kit.request(`${ctx.appUrl}/api/me`, { jar })).status, 200);
+      expectEqual(
+        'GET /api/me (bob) status',
+        (await ctx.kit.request(`${ctx.appUrl}/api/me`, { jar })).status,
+        200,
+      );
       const res = await ctx.kit.request(`${ctx.appUrl}/api/admin/stats`, { jar });
       expectEqual('status', res.status, 403);
     },
@@ -152,10 +183,22 @@ export const HTTP_CHECKS: HttpCheck[] = [
       });
       expectEqual('status', res.status, 302);
       const target = new URL(res.location!);
-      expectEqual('redirect to the tenant logout', `${target.host}${target.pathname}`, `acme.${wb.vanityDomain}/api/v1/logout`);
-      expectEqual('refresh tokens revoked at the emulator', wb.emulator.calls('revoke') - revokesBefore, 1);
+      expectEqual(
+        'redirect to the tenant logout',
+        `${target.host}${target.pathname}`,
+        `acme.${wb.vanityDomain}/api/v1/logout`,
+      );
+      expectEqual(
+        'refresh tokens revoked at the emulator',
+        wb.emulator.calls('revoke') - revokesBefore,
+        1,
+      );
       expectEqual("the app's cookies after logout", appCookies(jar, appUrl), []);
-      expectEqual('GET /api/me after logout', (await kit.request(`${appUrl}/api/me`, { jar })).status, 401);
+      expectEqual(
+        'GET /api/me after logout',
+        (await kit.request(`${appUrl}/api/me`, { jar })).status,
+        401,
+      );
     },
   },
 ];

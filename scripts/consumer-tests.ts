@@ -82,7 +82,12 @@ function indent(text: string): string {
 function outsideEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm_package_|npm_lifecycle_|npm_config_(local_prefix|workspaces?|include_workspace_root|call)$)/i.test(k)) continue;
+    if (
+      /^(npm_package_|npm_lifecycle_|npm_config_(local_prefix|workspaces?|include_workspace_root|call)$)/i.test(
+        k,
+      )
+    )
+      continue;
     if (['INIT_CWD', 'NODE_OPTIONS', 'NODE_PATH'].includes(k)) continue;
     env[k] = v;
   }
@@ -116,9 +121,17 @@ function run(command: string, args: string[], cwd: string, env = outsideEnv()): 
 }
 
 /** Runs a command that must succeed; its output (last 60 lines) becomes the error otherwise. */
-async function mustRun(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+async function mustRun(
+  command: string,
+  args: string[],
+  cwd: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<RunResult> {
   const result = await run(command, args, cwd, env);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.code}:\n${tail(result.output, 60)}`);
+  if (result.code !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} exited with ${result.code}:\n${tail(result.output, 60)}`,
+    );
   return result;
 }
 
@@ -127,12 +140,24 @@ function tail(text: string, lines: number): string {
 }
 
 /** What the tarball must hold, and nothing else: compiled JavaScript, declarations and the package's docs. */
-const TARBALL_REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts'];
+const TARBALL_REQUIRED = [
+  'package.json',
+  'README.md',
+  'CHANGELOG.md',
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/testing/index.js',
+  'dist/testing/index.d.ts',
+];
 const TARBALL_ALLOWED = /^(package\.json|README\.md|CHANGELOG\.md|dist\/.+\.(js|d\.ts))$/;
 
 /** `npm pack` of the package into `dir` (checking its file list); returns the tarball's path. */
 async function pack(dir: string): Promise<string> {
-  const { stdout } = await mustRun('npm', ['pack', '--json', '--pack-destination', dir], PACKAGE_DIR);
+  const { stdout } = await mustRun(
+    'npm',
+    ['pack', '--json', '--pack-destination', dir],
+    PACKAGE_DIR,
+  );
   // prepack's build output comes first; the JSON report is the last thing printed.
   const json = stdout.slice(stdout.lastIndexOf('\n[\n') + 1);
   const [report] = JSON.parse(json) as { filename: string; files: { path: string }[] }[];
@@ -140,9 +165,13 @@ async function pack(dir: string): Promise<string> {
   const missing = TARBALL_REQUIRED.filter((f) => !files.includes(f));
   const unexpected = files.filter((f) => !TARBALL_ALLOWED.test(f) || /\.(e2e-)?spec\./.test(f));
   if (missing.length || unexpected.length) {
-    throw new Error(`${report.filename}: missing ${JSON.stringify(missing)}, unexpected ${JSON.stringify(unexpected)}`);
+    throw new Error(
+      `${report.filename}: missing ${JSON.stringify(missing)}, unexpected ${JSON.stringify(unexpected)}`,
+    );
   }
-  console.log(`  ${report.filename}: ${files.length} files, compiled JavaScript and declarations only`);
+  console.log(
+    `  ${report.filename}: ${files.length} files, compiled JavaScript and declarations only`,
+  );
   return join(dir, report.filename);
 }
 
@@ -155,54 +184,93 @@ async function testApp(app: ConsumerApp, workDir: string, tarball: string): Prom
   const dir = join(workDir, app.name);
   const tag = `[${app.name}]`;
   await step(`${tag} copy test/consumers/${app.name} to ${dir}`, () =>
-    cpSync(join(FIXTURES, app.name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) }),
+    cpSync(join(FIXTURES, app.name), dir, {
+      recursive: true,
+      filter: (src) => !/[/\\](node_modules|dist)$/.test(src),
+    }),
   );
   await step(`${tag} npm install ${basename(tarball)} and the app's dependencies`, () =>
     mustRun('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], dir),
   );
-  await step(`${tag} the package resolves from the app's own node_modules; ioredis is not installed`, () => {
-    for (const specifier of ['nestjs-wristband', 'nestjs-wristband/testing', '@nestjs/core']) {
-      const resolved = resolveFrom(dir, specifier);
-      if (!resolved.startsWith(realpathSync(dir) + sep)) throw new Error(`${specifier} resolves outside the app: ${resolved}`);
-    }
-    let ioredis: string | undefined;
-    try {
-      ioredis = resolveFrom(dir, 'ioredis');
-    } catch {
-      // expected
-    }
-    if (ioredis) throw new Error(`ioredis is installed (${ioredis}): the test would not show that cookie mode runs without it`);
-  });
+  await step(
+    `${tag} the package resolves from the app's own node_modules; ioredis is not installed`,
+    () => {
+      for (const specifier of ['nestjs-wristband', 'nestjs-wristband/testing', '@nestjs/core']) {
+        const resolved = resolveFrom(dir, specifier);
+        if (!resolved.startsWith(realpathSync(dir) + sep))
+          throw new Error(`${specifier} resolves outside the app: ${resolved}`);
+      }
+      let ioredis: string | undefined;
+      try {
+        ioredis = resolveFrom(dir, 'ioredis');
+      } catch {
+        // expected
+      }
+      if (ioredis)
+        throw new Error(
+          `ioredis is installed (${ioredis}): the test would not show that cookie mode runs without it`,
+        );
+    },
+  );
   await step(`${tag} npm run build (the app's tsc)`, async () => {
     await mustRun('npm', ['run', 'build'], dir);
     const compiled = readFileSync(join(dir, 'dist/app.module.js'), 'utf8');
-    if (!app.loadsPackage.test(compiled)) throw new Error(`dist/app.module.js does not match ${app.loadsPackage}:\n${compiled}`);
+    if (!app.loadsPackage.test(compiled))
+      throw new Error(`dist/app.module.js does not match ${app.loadsPackage}:\n${compiled}`);
   });
-  await step(`${tag} tsc --noEmit of src and test with skipLibCheck: false (the package's .d.ts against this app's Nest)`, () =>
-    mustRun(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit', '--incremental', 'false', '--skipLibCheck', 'false'], dir),
+  await step(
+    `${tag} tsc --noEmit of src and test with skipLibCheck: false (the package's .d.ts against this app's Nest)`,
+    () =>
+      mustRun(
+        process.execPath,
+        [
+          'node_modules/typescript/bin/tsc',
+          '-p',
+          'tsconfig.json',
+          '--noEmit',
+          '--incremental',
+          'false',
+          '--skipLibCheck',
+          'false',
+        ],
+        dir,
+      ),
   );
 
-  await step(`${tag} with REDIS_URL set and no ioredis installed, the app refuses to start and names the package`, async () => {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      PORT: '1',
-      WRISTBAND_APPLICATION_VANITY_DOMAIN: 'localhost:1',
-      WRISTBAND_CLIENT_ID: 'c',
-      WRISTBAND_CLIENT_SECRET: 's',
-      SESSION_SECRETS: 'x'.repeat(40),
-      REDIS_URL: 'redis://127.0.0.1:1',
-    };
-    const result = await run(process.execPath, ['dist/main.js'], dir, env);
-    if (result.code === 0 || !/"ioredis" is not installed: run `npm install ioredis`/.test(result.output)) {
-      throw new Error(`expected a startup error naming ioredis, got exit ${result.code}:\n${tail(result.output, 20)}`);
-    }
-  });
+  await step(
+    `${tag} with REDIS_URL set and no ioredis installed, the app refuses to start and names the package`,
+    async () => {
+      const env = {
+        PATH: process.env.PATH ?? '',
+        PORT: '1',
+        WRISTBAND_APPLICATION_VANITY_DOMAIN: 'localhost:1',
+        WRISTBAND_CLIENT_ID: 'c',
+        WRISTBAND_CLIENT_SECRET: 's',
+        SESSION_SECRETS: 'x'.repeat(40),
+        REDIS_URL: 'redis://127.0.0.1:1',
+      };
+      const result = await run(process.execPath, ['dist/main.js'], dir, env);
+      if (
+        result.code === 0 ||
+        !/"ioredis" is not installed: run `npm install ioredis`/.test(result.output)
+      ) {
+        throw new Error(
+          `expected a startup error naming ioredis, got exit ${result.code}:\n${tail(result.output, 20)}`,
+        );
+      }
+    },
+  );
 
   const kitPath = resolveFrom(dir, 'nestjs-wristband/testing');
-  const kit = (await step(`${tag} load the test kit from the installed tarball`, () => import(pathToFileURL(kitPath).href))) as typeof Kit;
+  const kit = (await step(
+    `${tag} load the test kit from the installed tarball`,
+    () => import(pathToFileURL(kitPath).href),
+  )) as typeof Kit;
   const port = await kit.freePort();
   const appUrl = `http://localhost:${port}`;
-  const wb = await step(`${tag} startWristbandEmulator({ appUrls: ['${appUrl}'] })`, () => kit.startWristbandEmulator({ appUrls: [appUrl] }));
+  const wb = await step(`${tag} startWristbandEmulator({ appUrls: ['${appUrl}'] })`, () =>
+    kit.startWristbandEmulator({ appUrls: [appUrl] }),
+  );
   let proc: AppProcess | undefined;
   try {
     proc = await step(`${tag} node dist/main.js answers /health`, () =>
@@ -216,7 +284,9 @@ async function testApp(app: ConsumerApp, workDir: string, tarball: string): Prom
       });
     }
     const warnings = proc.output().match(/^.*ExperimentalWarning.*$/gm);
-    console.log(`  note: the app process printed ${warnings ? `ExperimentalWarning: ${warnings.join(' | ')}` : 'no ExperimentalWarning'}`);
+    console.log(
+      `  note: the app process printed ${warnings ? `ExperimentalWarning: ${warnings.join(' | ')}` : 'no ExperimentalWarning'}`,
+    );
   } finally {
     await proc?.stop();
     await wb.stop();
@@ -224,7 +294,14 @@ async function testApp(app: ConsumerApp, workDir: string, tarball: string): Prom
 
   await step(`${tag} the app's own Jest test (npm run test:e2e), with the kit`, async () => {
     const { output } = await mustRun('npm', ['run', 'test:e2e', '--', '--verbose'], dir);
-    console.log(indent(output.split('\n').filter((l) => /✓|✕|Tests:|Test Suites:/.test(l)).join('\n')));
+    console.log(
+      indent(
+        output
+          .split('\n')
+          .filter((l) => /✓|✕|Tests:|Test Suites:/.test(l))
+          .join('\n'),
+      ),
+    );
   });
 }
 
@@ -234,8 +311,16 @@ interface AppProcess {
 }
 
 /** `node dist/main.js` with exactly `env` (plus PATH); resolves once `/health` answers 200. */
-async function startApp(dir: string, port: number, env: Record<string, string>): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startApp(
+  dir: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -253,7 +338,8 @@ async function startApp(dir: string, port: number, env: Record<string, string>):
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the app exited during startup:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the app exited during startup:\n${output}`);
     const ok = await fetch(`http://127.0.0.1:${port}/health`)
       .then((r) => r.status === 200)
       .catch(() => false);
@@ -270,11 +356,14 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.includes('--app') ? args[args.indexOf('--app') + 1] : undefined;
   const apps = APPS.filter((a) => !only || a.name === only);
-  if (apps.length === 0) throw new Error(`no consumer app named ${only}: ${APPS.map((a) => a.name).join(', ')}`);
+  if (apps.length === 0)
+    throw new Error(`no consumer app named ${only}: ${APPS.map((a) => a.name).join(', ')}`);
   const workDir = mkdtempSync(join(tmpdir(), 'nestjs-wristband-consumers-'));
   console.log(`Consumer tests in ${workDir} (node ${process.version})`);
   try {
-    const tarball = await step('npm pack (packages/nestjs-wristband, built by prepack)', () => pack(workDir));
+    const tarball = await step('npm pack (packages/nestjs-wristband, built by prepack)', () =>
+      pack(workDir),
+    );
     for (const app of apps) {
       try {
         await testApp(app, workDir, tarball);

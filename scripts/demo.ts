@@ -11,7 +11,13 @@ const appUrl = `http://localhost:${appPort}`;
 
 const emulator = await startEmulator({
   port: emulatorPort,
-  clients: [{ ...SEED.defaultClient, redirectUris: [`${appUrl}/auth/callback`], loginUrl: `${appUrl}/auth/login` }],
+  clients: [
+    {
+      ...SEED.defaultClient,
+      redirectUris: [`${appUrl}/auth/callback`],
+      loginUrl: `${appUrl}/auth/login`,
+    },
+  ],
 });
 
 const app = spawn(process.execPath, ['dist/main.js'], {

@@ -23,7 +23,9 @@ const ttl = intEnv('EMULATOR_ACCESS_TOKEN_TTL', 1800);
 const client = {
   clientId: process.env.EMULATOR_CLIENT_ID || SEED.defaultClient.clientId,
   clientSecret: process.env.EMULATOR_CLIENT_SECRET || SEED.defaultClient.clientSecret,
-  redirectUris: (process.env.EMULATOR_REDIRECT_URI || SEED.defaultClient.redirectUris[0]).split(',').map((s) => s.trim()),
+  redirectUris: (process.env.EMULATOR_REDIRECT_URI || SEED.defaultClient.redirectUris[0])
+    .split(',')
+    .map((s) => s.trim()),
   loginUrl: process.env.EMULATOR_LOGIN_URL || SEED.defaultClient.loginUrl,
 };
 
@@ -44,7 +46,10 @@ const lines = [
   `  login URL       ${client.loginUrl}`,
   `  access token    ${ttl > 0 ? ttl : 1800} s`,
   `  users (password ${SEED.password}):`,
-  ...SEED.users.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenant.padEnd(8)} roles ${u.roles.map((r) => r.name).join(', ') || '-'}`),
+  ...SEED.users.map(
+    (u) =>
+      `    ${u.email.padEnd(20)} tenant ${u.tenant.padEnd(8)} roles ${u.roles.map((r) => r.name).join(', ') || '-'}`,
+  ),
   'Ctrl+C to stop.',
 ];
 console.log(lines.join('\n'));

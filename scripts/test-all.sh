@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what the tests need (Debian redis-server and chromium,
-# npm dependencies) when missing, then type-checks, runs Jest (unit + e2e), checks the package's API report
-# and runs the consumer tests (the packed package in a Nest 12 ESM app and a Nest 11 CommonJS app).
+# npm dependencies) when missing, then lints, checks formatting, type-checks, runs Jest (unit + e2e), checks the
+# package's API report and runs the consumer tests (the packed package in a Nest 12 ESM app and a Nest 11 CommonJS app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 [ -d node_modules ] || npm ci
+# Lint (ESLint, zero warnings) and formatting (Prettier) before the slower steps.
+npm run lint
+npm run format:check
 npm run typecheck
 npm test
 # The package's public API against its checked-in report (packages/nestjs-wristband/etc/).

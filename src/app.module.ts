@@ -31,7 +31,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config, wristband })] }),
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          load: [() => ({ ...config, wristband })],
+        }),
         WristbandModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (c: ConfigService<AppConfig, true>) => c.get('wristband', { infer: true }),
@@ -40,7 +44,13 @@ export class AppModule {
           authRoutePrefix,
         }),
       ],
-      controllers: [HomeController, HealthController, MeController, AdminController, ProjectsController],
+      controllers: [
+        HomeController,
+        HealthController,
+        MeController,
+        AdminController,
+        ProjectsController,
+      ],
       providers: [ProjectsService],
     };
   }

@@ -25,7 +25,9 @@ async function bootstrap(): Promise<void> {
   setUpHttpApp(app);
   const { host } = config.server;
   await app.listen(config.port, host);
-  new Logger('Bootstrap').log(`Listening on ${host.includes(':') ? `[${host}]` : host}:${config.port}`);
+  new Logger('Bootstrap').log(
+    `Listening on ${host.includes(':') ? `[${host}]` : host}:${config.port}`,
+  );
 }
 
 void bootstrap();

@@ -24,7 +24,10 @@ export interface GracefulShutdownOptions {
  * which the Express and Fastify adapters both expose, so a change of adapter needs no change here.
  * The signal listeners go away when the server closes some other way (`app.close()` in tests).
  */
-export function enableGracefulShutdown(app: INestApplication, options: GracefulShutdownOptions): void {
+export function enableGracefulShutdown(
+  app: INestApplication,
+  options: GracefulShutdownOptions,
+): void {
   const server = app.getHttpServer() as Server;
   const logger = new Logger('Shutdown');
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
@@ -52,7 +55,9 @@ export function enableGracefulShutdown(app: INestApplication, options: GracefulS
   const onSignal = (signal: NodeJS.Signals) => {
     if (startedAt !== undefined) return cut(`Second ${signal} during shutdown`);
     startedAt = Date.now();
-    logger.log(`${signal}: shutting down (${inFlight.size} request(s) in flight, at most ${options.timeoutMs} ms)`);
+    logger.log(
+      `${signal}: shutting down (${inFlight.size} request(s) in flight, at most ${options.timeoutMs} ms)`,
+    );
     setTimeout(() => cut('Shutdown timed out'), options.timeoutMs);
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
     void shutDown();

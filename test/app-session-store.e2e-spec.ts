@@ -1,6 +1,15 @@
 import 'reflect-metadata';
 import { jest } from '@jest/globals';
-import { Controller, Get, Injectable, Logger, Module, UseGuards, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Logger,
+  Module,
+  UseGuards,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   CurrentUser,
@@ -14,7 +23,14 @@ import {
 } from 'nestjs-wristband';
 import { CookieJar, request } from 'nestjs-wristband/testing';
 import { MapSessionStore } from './support/map-session.store.js';
-import { login, moduleOptions, startModuleApp, startStack, type TestApp, type TestStack } from './support/test-stack.js';
+import {
+  login,
+  moduleOptions,
+  startModuleApp,
+  startStack,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
 
 // An app's own session store (`sessionStore`): what the module does with it beyond the core flow
 // (test/core-flow.e2e-spec.ts runs that over it too).
@@ -36,7 +52,9 @@ class DownStore implements SessionStore {
     throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (role app, password hunter2)');
   }
   read(): Promise<WristbandSession | undefined> {
-    return Promise.reject(new Error('connect ECONNREFUSED 10.0.0.5:5432 (role app, password hunter2)'));
+    return Promise.reject(
+      new Error('connect ECONNREFUSED 10.0.0.5:5432 (role app, password hunter2)'),
+    );
   }
   write(): Promise<string> {
     this.fail();
@@ -50,7 +68,10 @@ describe("an app's own session store", () => {
   let stack: TestStack;
   const apps: TestApp[] = [];
   const start = async (index: number, sessionStore: SessionStore) => {
-    const app = await startModuleApp(stack, stack.reservedPorts[index], { controllers: [MeController], wristband: { sessionStore } });
+    const app = await startModuleApp(stack, stack.reservedPorts[index], {
+      controllers: [MeController],
+      wristband: { sessionStore },
+    });
     apps.push(app);
     return app;
   };
@@ -93,8 +114,14 @@ describe("an app's own session store", () => {
     const revocation = app.app.get(SessionRevocationService);
     expect(revocation.supported).toBe(true);
     const alice = stack.emulator.user('alice@acme.test');
-    expect(await revocation.endAllSessionsOfUser(stack.emulator.tenant('acme').id, alice.id)).toBe(2);
-    const statuses = await Promise.all([first.jar, second.jar, other.jar].map(async (jar) => (await request(`${app.url}/me`, { jar })).status));
+    expect(await revocation.endAllSessionsOfUser(stack.emulator.tenant('acme').id, alice.id)).toBe(
+      2,
+    );
+    const statuses = await Promise.all(
+      [first.jar, second.jar, other.jar].map(
+        async (jar) => (await request(`${app.url}/me`, { jar })).status,
+      ),
+    );
     expect(statuses).toEqual([401, 401, 200]);
     expect(store.size).toBe(1);
   });
@@ -111,7 +138,9 @@ describe("an app's own session store", () => {
     });
     const app = await start(2, store);
     const { jar } = await login(stack, app);
-    const { expiresAt } = (await request(`${app.url}/auth/token`, { jar })).json<{ expiresAt: number }>();
+    const { expiresAt } = (await request(`${app.url}/auth/token`, { jar })).json<{
+      expiresAt: number;
+    }>();
     await sleep(Math.max(0, expiresAt + 20 - Date.now()));
     expect((await request(`${app.url}/me`, { jar })).status).toBe(200);
     expect([store.coordinated, stack.emulator.calls('token', 'refresh_token')]).toEqual([1, 1]);
@@ -138,7 +167,10 @@ describe("an app's own session store", () => {
         WristbandModule.forRootAsync({
           imports: [DatabaseModule],
           inject: [DatabaseSessionStore],
-          useFactory: (sessionStore: DatabaseSessionStore) => ({ ...moduleOptions(stack, url), sessionStore }),
+          useFactory: (sessionStore: DatabaseSessionStore) => ({
+            ...moduleOptions(stack, url),
+            sessionStore,
+          }),
         }),
       ],
       controllers: [MeController],

@@ -22,14 +22,18 @@ describe('authorization in the example app: roles and tenant isolation', () => {
     stack = await startStack();
     ({ jar: alice } = await login(stack, stack.app, { username: 'alice@acme.test' }));
     ({ jar: bob } = await login(stack, stack.app, { username: 'bob@acme.test' }));
-    ({ jar: carol } = await login(stack, stack.app, { tenant: 'globex', username: 'carol@globex.test' }));
+    ({ jar: carol } = await login(stack, stack.app, {
+      tenant: 'globex',
+      username: 'carol@globex.test',
+    }));
     acmeId = stack.emulator.tenant('acme').id;
     globexId = stack.emulator.tenant('globex').id;
   });
   afterAll(async () => {
     await stack?.close();
   });
-  const get = (path: string, jar?: CookieJar, headers?: Record<string, string>) => request(`${stack.app.url}${path}`, { jar, headers });
+  const get = (path: string, jar?: CookieJar, headers?: Record<string, string>) =>
+    request(`${stack.app.url}${path}`, { jar, headers });
 
   it('/api/admin/stats: admin 200, other roles 403 insufficient_role, anonymous 401', async () => {
     expect((await get('/api/admin/stats', alice)).json()).toMatchObject({ tenantId: acmeId });
@@ -41,8 +45,12 @@ describe('authorization in the example app: roles and tenant isolation', () => {
   });
 
   it('bearer tokens: roles from the token when present; without a roles claim, no roles', async () => {
-    const withRoles = await stack.emulator.mintAccessToken({ claims: { roles: [{ id: 'r1', name: 'app:invotastic:admin', display_name: 'Admin' }] } });
-    expect((await get('/api/admin/stats', undefined, { authorization: `Bearer ${withRoles}` })).status).toBe(200);
+    const withRoles = await stack.emulator.mintAccessToken({
+      claims: { roles: [{ id: 'r1', name: 'app:invotastic:admin', display_name: 'Admin' }] },
+    });
+    expect(
+      (await get('/api/admin/stats', undefined, { authorization: `Bearer ${withRoles}` })).status,
+    ).toBe(200);
     const noRoles = await stack.emulator.mintAccessToken({ omit: ['roles'] });
     const res = await get('/api/admin/stats', undefined, { authorization: `Bearer ${noRoles}` });
     expect(res.status).toBe(403);
@@ -65,13 +73,28 @@ describe('authorization in the example app: roles and tenant isolation', () => {
     expect((await get(`/api/tenants/${acmeId}/projects`)).status).toBe(401);
 
     const acmeToken = await stack.emulator.mintAccessToken({ claims: { tnt_id: acmeId } });
-    expect((await get(`/api/tenants/${acmeId}/projects`, undefined, { authorization: `Bearer ${acmeToken}` })).status).toBe(200);
-    expect((await get(`/api/tenants/${globexId}/projects`, undefined, { authorization: `Bearer ${acmeToken}` })).status).toBe(403);
+    expect(
+      (
+        await get(`/api/tenants/${acmeId}/projects`, undefined, {
+          authorization: `Bearer ${acmeToken}`,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await get(`/api/tenants/${globexId}/projects`, undefined, {
+          authorization: `Bearer ${acmeToken}`,
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it.each([
     ['upper case', (id: string) => id.toUpperCase()],
-    ['double-encoded first character', (id: string) => `%25${id.charCodeAt(0).toString(16)}${id.slice(1)}`],
+    [
+      'double-encoded first character',
+      (id: string) => `%25${id.charCodeAt(0).toString(16)}${id.slice(1)}`,
+    ],
     ['trailing encoded NUL', (id: string) => `${id}%00`],
     ['trailing encoded space', (id: string) => `${id}%20`],
     ['encoded slash', (id: string) => `${id}%2F..%2F${id}`],
@@ -100,7 +123,10 @@ describe('authorization in the example app: roles and tenant isolation', () => {
     }
     const session = (await get('/auth/session', alice)).json<{ csrfToken: string }>();
     const post = await request(`${stack.app.url}/api/tenants/${globexId}/projects`, {
-      method: 'POST', jar: alice, headers: { 'x-csrf-token': session.csrfToken }, body: { name: 'x' },
+      method: 'POST',
+      jar: alice,
+      headers: { 'x-csrf-token': session.csrfToken },
+      body: { name: 'x' },
     });
     expect(post.status).toBe(403);
     // And nothing from the request can claim another tenant: a forged header or query changes nothing.
@@ -174,7 +200,10 @@ describe('default-deny with globalGuard, header/query/param scoping, role modes'
   beforeAll(async () => {
     stack = await startStack({ reservePorts: 1 });
     const port = stack.reservedPorts[0];
-    const testApp = await startModuleApp(stack, port, { controllers: [ScopedController], wristband: { globalGuard: true } });
+    const testApp = await startModuleApp(stack, port, {
+      controllers: [ScopedController],
+      wristband: { globalGuard: true },
+    });
     ({ url, app } = testApp);
     ({ jar: alice } = await login(stack, testApp, { username: 'alice@acme.test' }));
     ({ jar: bob } = await login(stack, testApp, { username: 'bob@acme.test' }));
@@ -183,7 +212,8 @@ describe('default-deny with globalGuard, header/query/param scoping, role modes'
     await app?.close();
     await stack?.close();
   });
-  const get = (path: string, jar?: CookieJar, headers?: Record<string, string>) => request(`${url}${path}`, { jar, headers });
+  const get = (path: string, jar?: CookieJar, headers?: Record<string, string>) =>
+    request(`${url}${path}`, { jar, headers });
 
   it('every route is guarded unless @Public(); the auth routes stay reachable', async () => {
     expect((await get('/t/public')).status).toBe(200);
@@ -192,15 +222,22 @@ describe('default-deny with globalGuard, header/query/param scoping, role modes'
     expect(anon.headers['www-authenticate']).toBe('Bearer realm="wristband"');
     expect((await get('/auth/login?tenant_name=acme')).status).toBe(302);
     expect((await get('/auth/logout')).status).toBe(302);
-    expect((await get('/t/anyone', alice)).json()).toEqual({ tenantId: stack.emulator.tenant('acme').id, tenantName: 'acme' });
+    expect((await get('/t/anyone', alice)).json()).toEqual({
+      tenantId: stack.emulator.tenant('acme').id,
+      tenantName: 'acme',
+    });
     expect((await get('/t/explicit', alice)).status).toBe(200);
   });
 
   it('header scoping (header names are case-insensitive, values exact)', async () => {
     const acmeId = stack.emulator.tenant('acme').id;
     expect((await get('/t/header', alice, { 'x-tenant-id': acmeId })).status).toBe(200);
-    expect((await get('/t/header', alice, { 'x-tenant-id': stack.emulator.tenant('globex').id })).json()).toMatchObject({ reason: 'tenant_mismatch' });
-    expect((await get('/t/header', alice, { 'x-tenant-id': acmeId.toUpperCase() })).status).toBe(403);
+    expect(
+      (await get('/t/header', alice, { 'x-tenant-id': stack.emulator.tenant('globex').id })).json(),
+    ).toMatchObject({ reason: 'tenant_mismatch' });
+    expect((await get('/t/header', alice, { 'x-tenant-id': acmeId.toUpperCase() })).status).toBe(
+      403,
+    );
     expect((await get('/t/header', alice)).status).toBe(403);
   });
 
@@ -225,7 +262,15 @@ describe('default-deny with globalGuard, header/query/param scoping, role modes'
       expect(refused.json()).toMatchObject({ reason: 'csrf_failed' });
     }
     const { csrfToken } = (await get('/auth/session', alice)).json<{ csrfToken: string }>();
-    expect((await request(`${url}/t/any-method`, { method: 'POST', jar: alice, headers: { 'x-csrf-token': csrfToken } })).status).toBe(200);
+    expect(
+      (
+        await request(`${url}/t/any-method`, {
+          method: 'POST',
+          jar: alice,
+          headers: { 'x-csrf-token': csrfToken },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('roles: all-mode and full names', async () => {

@@ -1,6 +1,13 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { CurrentUser, WristbandGuard, type WristbandUser } from 'nestjs-wristband';
-import { authorizeUrl, decodeJwt, pkce, refresh, tokenRequest, type TokenResponse } from '../packages/nestjs-wristband/test/emulator-helpers.js';
+import {
+  authorizeUrl,
+  decodeJwt,
+  pkce,
+  refresh,
+  tokenRequest,
+  type TokenResponse,
+} from '../packages/nestjs-wristband/test/emulator-helpers.js';
 import { request } from 'nestjs-wristband/testing';
 import {
   CLIENT_ID,
@@ -16,48 +23,75 @@ import {
 } from './support/test-stack.js';
 
 /** Two more clients of the same Wristband application, as an SPA and a mobile app would have. */
-const SPA_CLIENT = { clientId: 'wb-e2e-spa', clientSecret: 'wb-e2e-spa-secret-0123456789-abcdef', redirectUris: ['http://localhost:1/spa/callback'] };
-const MOBILE_CLIENT = { clientId: 'wb-e2e-mobile', clientSecret: 'wb-e2e-mobile-secret-0123456789-abc', redirectUris: ['http://localhost:1/mobile/callback'] };
+const SPA_CLIENT = {
+  clientId: 'wb-e2e-spa',
+  clientSecret: 'wb-e2e-spa-secret-0123456789-abcdef',
+  redirectUris: ['http://localhost:1/spa/callback'],
+};
+const MOBILE_CLIENT = {
+  clientId: 'wb-e2e-mobile',
+  clientSecret: 'wb-e2e-mobile-secret-0123456789-abc',
+  redirectUris: ['http://localhost:1/mobile/callback'],
+};
 
 @Controller('probe')
 class BearerProbeController {
   @Get()
   @UseGuards(WristbandGuard)
   probe(@CurrentUser() user: WristbandUser) {
-    return { userId: user.userId, clientId: user.clientId ?? null, authenticatedBy: user.authenticatedBy };
+    return {
+      userId: user.userId,
+      clientId: user.clientId ?? null,
+      authenticatedBy: user.authenticatedBy,
+    };
   }
 }
 
 describe('bearer tokens on the same guard', () => {
   let stack: TestStack;
   const me = (token: string | undefined, extra: Record<string, string> = {}) =>
-    request(`${stack.app.url}/api/me`, { headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...extra } });
-  const bearer = (app: TestApp, path: string, token: string) => request(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    request(`${stack.app.url}/api/me`, {
+      headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...extra },
+    });
+  const bearer = (app: TestApp, path: string, token: string) =>
+    request(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
   const expectInvalidToken = (res: Awaited<ReturnType<typeof request>>) => {
     expect(res.status).toBe(401);
     expect(res.json()).toMatchObject({ statusCode: 401, reason: 'invalid_token' });
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="wristband", error="invalid_token"/);
+    expect(res.headers['www-authenticate']).toMatch(
+      /^Bearer realm="wristband", error="invalid_token"/,
+    );
   };
 
   /** The real code flow of one client at the emulator (PKCE, login form, code exchange): Wristband's own tokens. */
   async function codeFlowTokens(clientId: string): Promise<TokenResponse> {
     const { verifier, challenge } = pkce();
     const callback = new URL(
-      await stack.emulator.authorizeViaForm(authorizeUrl(stack.emulator, { clientId, challenge }), { username: 'alice@acme.test', password: PASSWORD }),
+      await stack.emulator.authorizeViaForm(authorizeUrl(stack.emulator, { clientId, challenge }), {
+        username: 'alice@acme.test',
+        password: PASSWORD,
+      }),
     );
-    const res = await tokenRequest(stack.emulator, {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      redirect_uri: stack.emulator.client(clientId).redirectUris[0],
-      code_verifier: verifier,
-    }, clientId);
+    const res = await tokenRequest(
+      stack.emulator,
+      {
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        redirect_uri: stack.emulator.client(clientId).redirectUris[0],
+        code_verifier: verifier,
+      },
+      clientId,
+    );
     expect(res.status).toBe(200);
     return res.json<TokenResponse>();
   }
 
   beforeAll(async () => {
     // A 1 ms JWKS cooldown: a token signed with a rotated key is accepted at once, without waiting.
-    stack = await startStack({ wristband: { bearer: { jwksCooldownMs: 1 } }, extraClients: [SPA_CLIENT, MOBILE_CLIENT] });
+    stack = await startStack({
+      wristband: { bearer: { jwksCooldownMs: 1 } },
+      extraClients: [SPA_CLIENT, MOBILE_CLIENT],
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -65,23 +99,40 @@ describe('bearer tokens on the same guard', () => {
 
   it('accepts a real access token from a login, with sub_kind on request.user', async () => {
     const { jar } = await login(stack, stack.app);
-    const { accessToken } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{ accessToken: string }>();
+    const { accessToken } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{
+      accessToken: string;
+    }>();
     const res = await me(accessToken);
     expect(res.status).toBe(200);
-    expect(res.json()).toMatchObject({ userId: stack.emulator.user('alice@acme.test').id, tenantId: stack.emulator.tenant('acme').id });
+    expect(res.json()).toMatchObject({
+      userId: stack.emulator.user('alice@acme.test').id,
+      tenantId: stack.emulator.tenant('acme').id,
+    });
   });
 
   it('accepts a minted Wristband token and exposes client tokens too', async () => {
     expect((await me(await stack.emulator.mintAccessToken())).status).toBe(200);
-    expect((await me(await stack.emulator.mintAccessToken({ claims: { sub_kind: 'client' } }))).status).toBe(200);
+    expect(
+      (await me(await stack.emulator.mintAccessToken({ claims: { sub_kind: 'client' } }))).status,
+    ).toBe(200);
   });
 
   const cases: [string, () => Promise<string>][] = [
     ['alg none', () => stack.emulator.mintAccessToken({ alg: 'none' })],
-    ['HS256 signed with the public key', () => stack.emulator.mintAccessToken({ alg: 'HS256', key: 'public-key-as-hmac' })],
-    ['wrong iss', () => stack.emulator.mintAccessToken({ claims: { iss: 'https://evil.example.com' } })],
+    [
+      'HS256 signed with the public key',
+      () => stack.emulator.mintAccessToken({ alg: 'HS256', key: 'public-key-as-hmac' }),
+    ],
+    [
+      'wrong iss',
+      () => stack.emulator.mintAccessToken({ claims: { iss: 'https://evil.example.com' } }),
+    ],
     ['expired', () => stack.emulator.mintAccessToken({ expiresInSeconds: -120 })],
-    ['nbf in the future', () => stack.emulator.mintAccessToken({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })],
+    [
+      'nbf in the future',
+      () =>
+        stack.emulator.mintAccessToken({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }),
+    ],
     ['no exp', () => stack.emulator.mintAccessToken({ omit: ['exp'] })],
     ['unknown kid', () => stack.emulator.mintAccessToken({ kid: 'unknown-kid' })],
     ['foreign key', () => stack.emulator.mintAccessToken({ key: 'foreign' })],
@@ -91,12 +142,17 @@ describe('bearer tokens on the same guard', () => {
     ['empty', async () => ''],
   ];
 
-  it.each(cases)('%s → 401 JSON with WWW-Authenticate: Bearer error="invalid_token"', async (_name, make) => {
-    const res = await me(await make());
-    expect(res.status).toBe(401);
-    expect(res.json()).toMatchObject({ statusCode: 401, reason: 'invalid_token' });
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="wristband", error="invalid_token"/);
-  });
+  it.each(cases)(
+    '%s → 401 JSON with WWW-Authenticate: Bearer error="invalid_token"',
+    async (_name, make) => {
+      const res = await me(await make());
+      expect(res.status).toBe(401);
+      expect(res.json()).toMatchObject({ statusCode: 401, reason: 'invalid_token' });
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Bearer realm="wristband", error="invalid_token"/,
+      );
+    },
+  );
 
   it('a flood of unknown kids causes one JWKS fetch, then none within the cooldown', async () => {
     // An instance of its own, with the default 30 s cooldown and no keys fetched yet.
@@ -105,8 +161,16 @@ describe('bearer tokens on the same guard', () => {
     try {
       stack.emulator.resetCalls();
       const flood = async () => {
-        const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => stack.emulator.mintAccessToken({ kid: `unknown-${i}` })));
-        const results = await Promise.all(tokens.map((t) => request(`${fresh.url}/api/me`, { headers: { authorization: `Bearer ${t}` } })));
+        const tokens = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            stack.emulator.mintAccessToken({ kid: `unknown-${i}` }),
+          ),
+        );
+        const results = await Promise.all(
+          tokens.map((t) =>
+            request(`${fresh.url}/api/me`, { headers: { authorization: `Bearer ${t}` } }),
+          ),
+        );
         expect(results.map((r) => r.status)).toEqual(Array(30).fill(401));
       };
       await flood();
@@ -132,13 +196,17 @@ describe('bearer tokens on the same guard', () => {
       const { header, payload } = decodeJwt(tokens.id_token!);
       // What makes it dangerous: the verifier's typ check cannot see it, and it names the same user and tenant.
       expect(header.typ).toBeUndefined();
-      expect(payload).toMatchObject({ aud: CLIENT_ID, sub: stack.emulator.user('alice@acme.test').id, tnt_id: stack.emulator.tenant('acme').id });
+      expect(payload).toMatchObject({
+        aud: CLIENT_ID,
+        sub: stack.emulator.user('alice@acme.test').id,
+        tnt_id: stack.emulator.tenant('acme').id,
+      });
       expectInvalidToken(await me(tokens.id_token));
       // The access token of the same exchange is accepted.
       expect((await me(tokens.access_token)).status).toBe(200);
     });
 
-    it('an ID token from a refresh is refused too, as is an SPA\'s ID token', async () => {
+    it("an ID token from a refresh is refused too, as is an SPA's ID token", async () => {
       const own = await codeFlowTokens(CLIENT_ID);
       const refreshed = await refresh(stack.emulator, own.refresh_token!);
       expect(refreshed.status).toBe(200);
@@ -149,11 +217,19 @@ describe('bearer tokens on the same guard', () => {
     });
 
     it('access-token-shaped tokens with ID-token claims or without client_id are refused', async () => {
-      expectInvalidToken(await me(await stack.emulator.mintAccessToken({ claims: { nonce: 'n-0123456789' } })));
-      expectInvalidToken(await me(await stack.emulator.mintAccessToken({ claims: { at_hash: 'x0123456789abcdefghijk' } })));
+      expectInvalidToken(
+        await me(await stack.emulator.mintAccessToken({ claims: { nonce: 'n-0123456789' } })),
+      );
+      expectInvalidToken(
+        await me(
+          await stack.emulator.mintAccessToken({ claims: { at_hash: 'x0123456789abcdefghijk' } }),
+        ),
+      );
       expectInvalidToken(await me(await stack.emulator.mintAccessToken({ omit: ['client_id'] })));
       // auth_time alone is no sign of an ID token: Wristband access tokens carry it.
-      expect(decodeJwt(await stack.emulator.mintAccessToken()).payload.auth_time).toEqual(expect.any(Number));
+      expect(decodeJwt(await stack.emulator.mintAccessToken()).payload.auth_time).toEqual(
+        expect.any(Number),
+      );
     });
 
     it('access tokens of other clients of the application are accepted; request.user.clientId names the client', async () => {
@@ -163,7 +239,10 @@ describe('bearer tokens on the same guard', () => {
         const alice = stack.emulator.user('alice@acme.test').id;
         for (const clientId of [CLIENT_ID, SPA_CLIENT.clientId]) {
           const res = await bearer(probe, '/probe', (await codeFlowTokens(clientId)).access_token);
-          expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { userId: alice, clientId, authenticatedBy: 'bearer' } });
+          expect({ status: res.status, body: res.json() }).toEqual({
+            status: 200,
+            body: { userId: alice, clientId, authenticatedBy: 'bearer' },
+          });
         }
       } finally {
         await probe.close();
@@ -173,11 +252,23 @@ describe('bearer tokens on the same guard', () => {
     it('WRISTBAND_BEARER_ALLOWED_CLIENT_IDS pins bearer tokens to the listed clients', async () => {
       const port = await freePort();
       const pinned = await startTestApp(port, {
-        env: appEnv(stack.emulator, port, { WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ` ${CLIENT_ID}, ${SPA_CLIENT.clientId} ` }),
+        env: appEnv(stack.emulator, port, {
+          WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ` ${CLIENT_ID}, ${SPA_CLIENT.clientId} `,
+        }),
       });
       try {
-        expect((await bearer(pinned, '/api/me', (await codeFlowTokens(CLIENT_ID)).access_token)).status).toBe(200);
-        expect((await bearer(pinned, '/api/me', (await codeFlowTokens(SPA_CLIENT.clientId)).access_token)).status).toBe(200);
+        expect(
+          (await bearer(pinned, '/api/me', (await codeFlowTokens(CLIENT_ID)).access_token)).status,
+        ).toBe(200);
+        expect(
+          (
+            await bearer(
+              pinned,
+              '/api/me',
+              (await codeFlowTokens(SPA_CLIENT.clientId)).access_token,
+            )
+          ).status,
+        ).toBe(200);
         const mobile = (await codeFlowTokens(MOBILE_CLIENT.clientId)).access_token;
         expectInvalidToken(await bearer(pinned, '/api/me', mobile));
         // The same token is good on the unpinned app: only the pin refuses it.
@@ -189,22 +280,32 @@ describe('bearer tokens on the same guard', () => {
   });
 
   it('bearer requests skip CSRF on unsafe methods', async () => {
-    const token = await stack.emulator.mintAccessToken({ claims: { tnt_id: stack.emulator.tenant('acme').id } });
-    const res = await request(`${stack.app.url}/api/tenants/${stack.emulator.tenant('acme').id}/projects`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}` }, body: { name: 'From a service' },
+    const token = await stack.emulator.mintAccessToken({
+      claims: { tnt_id: stack.emulator.tenant('acme').id },
     });
+    const res = await request(
+      `${stack.app.url}/api/tenants/${stack.emulator.tenant('acme').id}/projects`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: { name: 'From a service' },
+      },
+    );
     expect(res.status).toBe(201);
   });
 
   it('"Authorization: Basic" is not a bearer token: 401 session_required', async () => {
-    const res = await request(`${stack.app.url}/api/me`, { headers: { authorization: 'Basic Zm9vOmJhcg==' } });
+    const res = await request(`${stack.app.url}/api/me`, {
+      headers: { authorization: 'Basic Zm9vOmJhcg==' },
+    });
     expect(res.status).toBe(401);
     expect(res.json()).toMatchObject({ reason: 'session_required' });
   });
 
   it('reads the scheme case-insensitively with any number of spaces; "Bearer" alone or glued to the token is refused', async () => {
     const token = await stack.emulator.mintAccessToken();
-    const as = (authorization: string) => request(`${stack.app.url}/api/me`, { headers: { authorization } });
+    const as = (authorization: string) =>
+      request(`${stack.app.url}/api/me`, { headers: { authorization } });
     expect((await as(`bearer   ${token}`)).status).toBe(200);
     expect((await as(`BEARER ${token}`)).status).toBe(200);
     const empty = await as('Bearer');
@@ -214,7 +315,9 @@ describe('bearer tokens on the same guard', () => {
   });
 
   it('per-route strategies: /auth/token accepts sessions only, so a bearer token gets 401', async () => {
-    const res = await request(`${stack.app.url}/auth/token`, { headers: { authorization: `Bearer ${await stack.emulator.mintAccessToken()}` } });
+    const res = await request(`${stack.app.url}/auth/token`, {
+      headers: { authorization: `Bearer ${await stack.emulator.mintAccessToken()}` },
+    });
     expect(res.status).toBe(401);
     expect(res.json()).toMatchObject({ reason: 'session_required' });
   });

@@ -33,7 +33,11 @@ describe('a person in a browser (headless Chromium)', () => {
     await page.click('#call-me');
     await page.locator('#output').filter({ hasText: '200' }).waitFor();
     const me = JSON.parse((await page.textContent('#output'))!.split('\n').slice(1).join('\n'));
-    expect(me).toMatchObject({ email: 'carol@globex.test', tenantName: 'globex', tenantId: stack.emulator.tenant('globex').id });
+    expect(me).toMatchObject({
+      email: 'carol@globex.test',
+      tenantName: 'globex',
+      tenantId: stack.emulator.tenant('globex').id,
+    });
 
     const cookies = await page.context().cookies(stack.app.url);
     const session = cookies.find((c) => c.name === 'wb_session')!;

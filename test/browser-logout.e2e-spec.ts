@@ -68,7 +68,9 @@ describe('a logout started by another site, in a browser (headless Chromium)', (
   it('a link on another site that navigates to /auth/logout gets 403, and the session goes on', async () => {
     const { context, page } = await loggedIn();
     // 127.0.0.1 is another site than localhost: the SameSite=Lax cookie still goes along on a top-level GET.
-    const other = await startOtherSite(`<a id="go" href="${stack.app.url}/auth/logout">Win a prize</a>`);
+    const other = await startOtherSite(
+      `<a id="go" href="${stack.app.url}/auth/logout">Win a prize</a>`,
+    );
     try {
       stack.emulator.resetCalls();
       await page.goto(`http://127.0.0.1:${other.port}/`);

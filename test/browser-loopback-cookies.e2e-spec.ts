@@ -3,7 +3,14 @@ import { Controller, Get, Module, Res, UseGuards, type INestApplication } from '
 import { NestFactory } from '@nestjs/core';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
-import { CurrentUser, Public, SessionService, WristbandGuard, WristbandModule, type WristbandUser } from 'nestjs-wristband';
+import {
+  CurrentUser,
+  Public,
+  SessionService,
+  WristbandGuard,
+  WristbandModule,
+  type WristbandUser,
+} from 'nestjs-wristband';
 import type { ServerResponse } from 'node:http';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
 
@@ -82,7 +89,15 @@ describe('Chromium on http://localhost keeps the Secure __Host- cookies (no dang
       const signIn = await page.goto(`${url}/test/sign-in`);
       expect(await signIn!.headerValue('set-cookie')).toMatch(/^__Host-wb_session=[^;]+;.*Secure/);
 
-      const stored = (await context.cookies(url)).map(({ name, secure, httpOnly, sameSite, path }) => ({ name, secure, httpOnly, sameSite, path }));
+      const stored = (await context.cookies(url)).map(
+        ({ name, secure, httpOnly, sameSite, path }) => ({
+          name,
+          secure,
+          httpOnly,
+          sameSite,
+          path,
+        }),
+      );
       expect(stored.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual([
         { name: 'CSRF-TOKEN', secure: true, httpOnly: false, sameSite: 'Lax', path: '/' },
         { name: '__Host-wb_session', secure: true, httpOnly: true, sameSite: 'Lax', path: '/' },
@@ -102,12 +117,20 @@ describe('Chromium on http://localhost keeps the Secure __Host- cookies (no dang
       const page = await context.newPage();
       const toWristband = page.waitForRequest((r) => !r.url().startsWith(url));
       // The vanity host resolves nowhere (see the launch flags): the navigation ends there, after the redirect.
-      const navigation = await page.goto(`${url}/auth/login?tenant_name=acme`).catch((err: Error) => err.message);
+      const navigation = await page
+        .goto(`${url}/auth/login?tenant_name=acme`)
+        .catch((err: Error) => err.message);
       expect(navigation).toMatch(/ERR_NAME_NOT_RESOLVED/);
       const authorize = new URL((await toWristband).url());
-      expect(`${authorize.origin}${authorize.pathname}`).toBe(`https://acme-${VANITY}/api/v1/oauth2/authorize`);
-      const loginState = (await context.cookies(url)).filter((c) => c.name.startsWith('__Host-wb_login_'));
-      expect(loginState.map(({ secure, httpOnly, path }) => ({ secure, httpOnly, path }))).toEqual([{ secure: true, httpOnly: true, path: '/' }]);
+      expect(`${authorize.origin}${authorize.pathname}`).toBe(
+        `https://acme-${VANITY}/api/v1/oauth2/authorize`,
+      );
+      const loginState = (await context.cookies(url)).filter((c) =>
+        c.name.startsWith('__Host-wb_login_'),
+      );
+      expect(loginState.map(({ secure, httpOnly, path }) => ({ secure, httpOnly, path }))).toEqual([
+        { secure: true, httpOnly: true, path: '/' },
+      ]);
     } finally {
       await context.close();
     }

@@ -2,7 +2,13 @@ import { Controller, Get, Header, Post, Res, UseGuards } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { Public, WristbandGuard } from 'nestjs-wristband';
 import { request } from 'nestjs-wristband/testing';
-import { login, startModuleApp, startStack, type TestApp, type TestStack } from './support/test-stack.js';
+import {
+  login,
+  startModuleApp,
+  startStack,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
 
 @Controller('cc')
 @UseGuards(WristbandGuard)
@@ -43,7 +49,9 @@ describe('Cache-Control on answers to authenticated requests', () => {
 
   beforeAll(async () => {
     stack = await startStack({ reservePorts: 1 });
-    app = await startModuleApp(stack, stack.reservedPorts[0], { controllers: [CacheProbeController] });
+    app = await startModuleApp(stack, stack.reservedPorts[0], {
+      controllers: [CacheProbeController],
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -55,7 +63,10 @@ describe('Cache-Control on answers to authenticated requests', () => {
     const first = await request(`${app.url}/cc/guarded`, { jar });
     const second = await request(`${app.url}/cc/guarded`, { jar }); // the guard's synchronous fast path
     expect([first.status, second.status]).toEqual([200, 200]);
-    expect([first.headers['cache-control'], second.headers['cache-control']]).toEqual(['no-store', 'no-store']);
+    expect([first.headers['cache-control'], second.headers['cache-control']]).toEqual([
+      'no-store',
+      'no-store',
+    ]);
   });
 
   it('a bearer GET answers no-store, first and cached', async () => {
@@ -64,26 +75,39 @@ describe('Cache-Control on answers to authenticated requests', () => {
     const first = await request(`${app.url}/cc/guarded`, { headers });
     const second = await request(`${app.url}/cc/guarded`, { headers });
     expect([first.status, second.status]).toEqual([200, 200]);
-    expect([first.headers['cache-control'], second.headers['cache-control']]).toEqual(['no-store', 'no-store']);
+    expect([first.headers['cache-control'], second.headers['cache-control']]).toEqual([
+      'no-store',
+      'no-store',
+    ]);
   });
 
   it('an unsafe method on a cookie session answers no-store', async () => {
     const { jar } = await login(stack, app);
     const csrf = jar.get(`${app.url}/`, 'CSRF-TOKEN')!;
-    const res = await request(`${app.url}/cc/guarded`, { method: 'POST', jar, headers: { 'x-csrf-token': csrf } });
+    const res = await request(`${app.url}/cc/guarded`, {
+      method: 'POST',
+      jar,
+      headers: { 'x-csrf-token': csrf },
+    });
     expect(res.status).toBe(201);
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
   it("a handler's own Cache-Control wins (@Header() or res.setHeader)", async () => {
     const { jar } = await login(stack, app);
-    expect((await request(`${app.url}/cc/own-header`, { jar })).headers['cache-control']).toBe('private, max-age=60');
-    expect((await request(`${app.url}/cc/own-set-header`, { jar })).headers['cache-control']).toBe('public, max-age=5');
+    expect((await request(`${app.url}/cc/own-header`, { jar })).headers['cache-control']).toBe(
+      'private, max-age=60',
+    );
+    expect((await request(`${app.url}/cc/own-set-header`, { jar })).headers['cache-control']).toBe(
+      'public, max-age=5',
+    );
   });
 
   it('public routes are left as the app answers them', async () => {
     const { jar } = await login(stack, app);
-    expect((await request(`${app.url}/cc/public`, { jar })).headers['cache-control']).toBeUndefined();
+    expect(
+      (await request(`${app.url}/cc/public`, { jar })).headers['cache-control'],
+    ).toBeUndefined();
     expect((await request(`${app.url}/cc/public`)).headers['cache-control']).toBeUndefined();
   });
 });

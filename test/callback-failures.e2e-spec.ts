@@ -6,7 +6,11 @@ async function authorize(stack: TestStack, query = 'tenant_name=acme') {
   const jar = new CookieJar();
   const start = await request(`${stack.app.url}/auth/login?${query}`, { jar });
   expect(start.status).toBe(302);
-  const callbackUrl = await stack.emulator.authorizeViaForm(start.location!, { username: 'alice@acme.test', password: PASSWORD }, jar);
+  const callbackUrl = await stack.emulator.authorizeViaForm(
+    start.location!,
+    { username: 'alice@acme.test', password: PASSWORD },
+    jar,
+  );
   return { jar, callbackUrl: new URL(callbackUrl), authorizeUrl: new URL(start.location!) };
 }
 
@@ -47,7 +51,9 @@ describe('callback failures', () => {
     const { jar, callbackUrl } = await authorize(stack);
     const cookie = loginStateCookie(jar, stack.app.url);
     const tampered = cookie.value.slice(0, -4) + (cookie.value.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    const res = await request(callbackUrl.href, { headers: { cookie: `${cookie.name}=${tampered}` } });
+    const res = await request(callbackUrl.href, {
+      headers: { cookie: `${cookie.name}=${tampered}` },
+    });
     expect(res.status).toBe(302);
     expect(res.location).toBe(restartUrl(stack));
   });
@@ -68,9 +74,15 @@ describe('callback failures', () => {
     const state = callbackUrl.searchParams.get('state')!;
     const sealer = new CookieSealer([SESSION_SECRET]);
     const old = sealer.seal('login-state', {
-      state, codeVerifier: 'v'.repeat(43), nonce: 'n', tenantName: 'acme', createdAt: Date.now() - 2 * 3600_000,
+      state,
+      codeVerifier: 'v'.repeat(43),
+      nonce: 'n',
+      tenantName: 'acme',
+      createdAt: Date.now() - 2 * 3600_000,
     });
-    const res = await request(callbackUrl.href, { headers: { cookie: `wb_login_${state.slice(0, 22)}=${old}` } });
+    const res = await request(callbackUrl.href, {
+      headers: { cookie: `wb_login_${state.slice(0, 22)}=${old}` },
+    });
     expect(res.status).toBe(302);
     expect(res.location).toBe(restartUrl(stack));
   });
@@ -78,7 +90,10 @@ describe('callback failures', () => {
   it('error=login_required → restart', async () => {
     const { jar, authorizeUrl } = await authorize(stack);
     const state = authorizeUrl.searchParams.get('state')!;
-    const res = await request(`${stack.app.url}/auth/callback?error=login_required&state=${encodeURIComponent(state)}&tenant_name=acme`, { jar });
+    const res = await request(
+      `${stack.app.url}/auth/callback?error=login_required&state=${encodeURIComponent(state)}&tenant_name=acme`,
+      { jar },
+    );
     expect(res.status).toBe(302);
     expect(res.location).toBe(restartUrl(stack));
   });
@@ -87,7 +102,9 @@ describe('callback failures', () => {
     const { jar, callbackUrl } = await authorize(stack);
     const cookie = loginStateCookie(jar, stack.app.url);
     expect((await request(callbackUrl.href, { jar })).status).toBe(302);
-    const replay = await request(callbackUrl.href, { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+    const replay = await request(callbackUrl.href, {
+      headers: { cookie: `${cookie.name}=${cookie.value}` },
+    });
     expect(replay.status).toBe(302);
     expect(replay.location).toBe(restartUrl(stack));
   });
@@ -95,7 +112,10 @@ describe('callback failures', () => {
   it('other authorization errors → 400 with a reason, no stack trace', async () => {
     const { jar, authorizeUrl } = await authorize(stack);
     const state = authorizeUrl.searchParams.get('state')!;
-    const res = await request(`${stack.app.url}/auth/callback?error=access_denied&error_description=%3Cscript%3E&state=${encodeURIComponent(state)}`, { jar });
+    const res = await request(
+      `${stack.app.url}/auth/callback?error=access_denied&error_description=%3Cscript%3E&state=${encodeURIComponent(state)}`,
+      { jar },
+    );
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ reason: 'authorization_failed' });
     expect(res.text).not.toMatch(/at .*\.ts|<script>/);

@@ -13,9 +13,13 @@ function files(dir: string): string[] {
 describe('docs/ARCHITECTURE.md', () => {
   it('names only files that exist in the package', () => {
     const existing = files(PACKAGE_SRC);
-    const named = [...readFileSync(join(ROOT, 'docs/ARCHITECTURE.md'), 'utf8').matchAll(/`([\w./-]+\.ts)`/g)].map((m) => m[1]);
+    const named = [
+      ...readFileSync(join(ROOT, 'docs/ARCHITECTURE.md'), 'utf8').matchAll(/`([\w./-]+\.ts)`/g),
+    ].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(40); // the page is a file map: a broken pattern must not pass empty
-    const stale = named.filter((name) => !existing.some((path) => path === name || path.endsWith(`/${name}`)));
+    const stale = named.filter(
+      (name) => !existing.some((path) => path === name || path.endsWith(`/${name}`)),
+    );
     expect(stale).toEqual([]);
   });
 });

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type INestApplication,
+} from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -37,11 +44,19 @@ class PlainController {
   }
 }
 
-async function boot(wristband: (url: string) => DynamicModule): Promise<{ app: INestApplication; url: string }> {
+async function boot(
+  wristband: (url: string) => DynamicModule,
+): Promise<{ app: INestApplication; url: string }> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   @Module({
-    imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ wristband: factoryOptions(url) })] }), wristband(url)],
+    imports: [
+      ConfigModule.forRoot({
+        ignoreEnvFile: true,
+        load: [() => ({ wristband: factoryOptions(url) })],
+      }),
+      wristband(url),
+    ],
     controllers: [PlainController],
   })
   class AsyncConfiguredApp {}
@@ -61,11 +76,17 @@ async function startupError(wristband: (url: string) => DynamicModule): Promise<
   }
 }
 
-const fromConfig = { imports: [ConfigModule], inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow<WristbandModuleFactoryOptions>('wristband') };
+const fromConfig = {
+  imports: [ConfigModule],
+  inject: [ConfigService],
+  useFactory: (c: ConfigService) => c.getOrThrow<WristbandModuleFactoryOptions>('wristband'),
+};
 
 describe('forRootAsync: the graph options (globalGuard, registerAuthRoutes) go next to useFactory', () => {
   it('globalGuard next to useFactory guards every route: an unguarded route answers 401, @Public() ones 200', async () => {
-    const { app, url } = await boot(() => WristbandModule.forRootAsync({ ...fromConfig, globalGuard: true }));
+    const { app, url } = await boot(() =>
+      WristbandModule.forRootAsync({ ...fromConfig, globalGuard: true }),
+    );
     try {
       const open = await request(`${url}/plain/open`);
       expect(open.status).toBe(401);
@@ -78,7 +99,9 @@ describe('forRootAsync: the graph options (globalGuard, registerAuthRoutes) go n
   });
 
   it('registerAuthRoutes: false next to useFactory leaves out /auth/*', async () => {
-    const { app, url } = await boot(() => WristbandModule.forRootAsync({ ...fromConfig, registerAuthRoutes: false }));
+    const { app, url } = await boot(() =>
+      WristbandModule.forRootAsync({ ...fromConfig, registerAuthRoutes: false }),
+    );
     try {
       expect((await request(`${url}/auth/login?tenant_name=acme`)).status).toBe(404);
       expect((await request(`${url}/plain/open`)).status).toBe(200);
@@ -90,34 +113,47 @@ describe('forRootAsync: the graph options (globalGuard, registerAuthRoutes) go n
   it.each([
     ['globalGuard', { globalGuard: true }],
     ['registerAuthRoutes', { registerAuthRoutes: false }],
-  ])('%s returned by the factory (JavaScript, a cast) stops the app at startup, naming the option', async (name, extra) => {
-    const err = await startupError((url) =>
-      WristbandModule.forRootAsync({
-        // What a JavaScript app, or a cast, can still do.
-        useFactory: async () => ({ ...factoryOptions(url), ...extra }) as unknown as WristbandModuleFactoryOptions,
-      }),
-    );
-    expect(err).toBeInstanceOf(WristbandConfigurationError);
-    expect((err as WristbandConfigurationError).problems).toEqual([
-      `${name} was returned by the forRootAsync factory, where it is ignored: put it next to useFactory, ` +
-        `e.g. WristbandModule.forRootAsync({ useFactory, inject, ${name}: … })`,
-    ]);
-  });
+  ])(
+    '%s returned by the factory (JavaScript, a cast) stops the app at startup, naming the option',
+    async (name, extra) => {
+      const err = await startupError((url) =>
+        WristbandModule.forRootAsync({
+          // What a JavaScript app, or a cast, can still do.
+          useFactory: async () =>
+            ({ ...factoryOptions(url), ...extra }) as unknown as WristbandModuleFactoryOptions,
+        }),
+      );
+      expect(err).toBeInstanceOf(WristbandConfigurationError);
+      expect((err as WristbandConfigurationError).problems).toEqual([
+        `${name} was returned by the forRootAsync factory, where it is ignored: put it next to useFactory, ` +
+          `e.g. WristbandModule.forRootAsync({ useFactory, inject, ${name}: … })`,
+      ]);
+    },
+  );
 
   it('the same check covers useClass factories', async () => {
     @Injectable()
     class WristbandConfig {
       create() {
-        return { ...factoryOptions('http://localhost:3001'), globalGuard: true } as unknown as WristbandModuleFactoryOptions;
+        return {
+          ...factoryOptions('http://localhost:3001'),
+          globalGuard: true,
+        } as unknown as WristbandModuleFactoryOptions;
       }
     }
-    const err = await startupError(() => WristbandModule.forRootAsync({ useClass: WristbandConfig }));
+    const err = await startupError(() =>
+      WristbandModule.forRootAsync({ useClass: WristbandConfig }),
+    );
     expect(err).toBeInstanceOf(WristbandConfigurationError);
-    expect((err as Error).message).toContain('globalGuard was returned by the forRootAsync factory');
+    expect((err as Error).message).toContain(
+      'globalGuard was returned by the forRootAsync factory',
+    );
   });
 
   it('forRoot still takes the graph options among the others', async () => {
-    const { app, url } = await boot((u) => WristbandModule.forRoot({ ...factoryOptions(u), globalGuard: true }));
+    const { app, url } = await boot((u) =>
+      WristbandModule.forRoot({ ...factoryOptions(u), globalGuard: true }),
+    );
     try {
       expect((await request(`${url}/plain/open`)).status).toBe(401);
     } finally {
@@ -131,11 +167,17 @@ describe('forRootAsync: the graph options (globalGuard, registerAuthRoutes) go n
     const modules = [
       // @ts-expect-error globalGuard belongs next to useFactory
       WristbandModule.forRootAsync({ useFactory: () => ({ ...options, globalGuard: true }) }),
-      // @ts-expect-error registerAuthRoutes belongs next to useFactory
-      WristbandModule.forRootAsync({ useFactory: async () => ({ ...options, registerAuthRoutes: false }) }),
+      WristbandModule.forRootAsync({
+        // @ts-expect-error registerAuthRoutes belongs next to useFactory
+        useFactory: async () => ({ ...options, registerAuthRoutes: false }),
+      }),
       // @ts-expect-error a full WristbandModuleOptions (which may hold globalGuard) is no factory result
       WristbandModule.forRootAsync({ useFactory: () => everything }),
-      WristbandModule.forRootAsync({ useFactory: () => options, globalGuard: true, registerAuthRoutes: false }),
+      WristbandModule.forRootAsync({
+        useFactory: () => options,
+        globalGuard: true,
+        registerAuthRoutes: false,
+      }),
     ];
     expect(modules).toHaveLength(4);
   });

@@ -1,8 +1,20 @@
 import * as http from 'node:http';
 import { createConnection } from 'node:net';
 import { CookieJar, type HttpResponse, RedisTestServer, request } from 'nestjs-wristband/testing';
-import { buildApp, startAppProcess, type AppProcess, type BuiltApp } from './support/app-process.js';
-import { appEnv, PASSWORD, startStack, startTestApp, type TestApp, type TestStack } from './support/test-stack.js';
+import {
+  buildApp,
+  startAppProcess,
+  type AppProcess,
+  type BuiltApp,
+} from './support/app-process.js';
+import {
+  appEnv,
+  PASSWORD,
+  startStack,
+  startTestApp,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const COOKIE = 'wb_session';
@@ -19,7 +31,11 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -32,14 +48,26 @@ function keepAliveGet(agent: http.Agent, url: string, jar: CookieJar): Promise<H
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.get(
-      { host: '127.0.0.1', port: u.port, path: u.pathname, agent, headers: { host: u.host, cookie: jar.cookieHeader(u) ?? '' } },
+      {
+        host: '127.0.0.1',
+        port: u.port,
+        path: u.pathname,
+        agent,
+        headers: { host: u.host, cookie: jar.cookieHeader(u) ?? '' },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
         res.on('end', () => {
           const setCookie = res.headers['set-cookie'] ?? [];
           jar.setCookies(u, setCookie);
-          resolve({ url, status: res.statusCode ?? 0, headers: { ...res.headers, 'set-cookie': setCookie }, text, json: () => JSON.parse(text) });
+          resolve({
+            url,
+            status: res.statusCode ?? 0,
+            headers: { ...res.headers, 'set-cookie': setCookie },
+            text,
+            json: () => JSON.parse(text),
+          });
         });
       },
     );
@@ -59,7 +87,11 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
   /** The built app on the next port the emulator knows, with 2 s access tokens (refresh due after 1 s). */
   const start = async (extra: NodeJS.ProcessEnv) => {
     const port = stack.reservedPorts[nextPort++];
-    const proc = await startAppProcess(built, port, appEnv(stack.emulator, port, { HOST: '127.0.0.1', ...extra }));
+    const proc = await startAppProcess(
+      built,
+      port,
+      appEnv(stack.emulator, port, { HOST: '127.0.0.1', ...extra }),
+    );
     processes.push(proc);
     return { proc, port };
   };
@@ -69,7 +101,11 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
     stack.emulator.setAccessTokenTtl(2);
     const jar = new CookieJar();
     const startLogin = await request(`${url}/auth/login?tenant_name=acme`, { jar });
-    const callbackUrl = await stack.emulator.authorizeViaForm(startLogin.location!, { username: 'alice@acme.test', password: PASSWORD }, jar);
+    const callbackUrl = await stack.emulator.authorizeViaForm(
+      startLogin.location!,
+      { username: 'alice@acme.test', password: PASSWORD },
+      jar,
+    );
     expect((await request(callbackUrl, { jar })).status).toBe(302);
     // Tokens the refresh brings live long: the requests after it must not need another.
     stack.emulator.setAccessTokenTtl(300);
@@ -101,8 +137,13 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
 
     stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', delayMs: 1500 });
     let answeredAt: number | undefined;
-    const me = keepAliveGet(agent, `${proc.url}/api/me`, jar).finally(() => (answeredAt = Date.now()));
-    await waitFor('the refresh to reach Wristband', () => stack.emulator.calls('token', 'refresh_token') === 1);
+    const me = keepAliveGet(agent, `${proc.url}/api/me`, jar).finally(
+      () => (answeredAt = Date.now()),
+    );
+    await waitFor(
+      'the refresh to reach Wristband',
+      () => stack.emulator.calls('token', 'refresh_token') === 1,
+    );
     proc.child.kill('SIGTERM');
     await waitFor('the port to refuse connections', () => refused(port));
     expect(answeredAt).toBeUndefined(); // refused while the request was still in flight
@@ -118,7 +159,9 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
     const exit = await proc.exited;
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
     expect(exit.at - answeredAt!).toBeLessThan(1000); // the keep-alive connections did not hold it open
-    expect(proc.output()).toMatch(/SIGTERM: shutting down \(1 request\(s\) in flight, at most 10000 ms\)/);
+    expect(proc.output()).toMatch(
+      /SIGTERM: shutting down \(1 request\(s\) in flight, at most 10000 ms\)/,
+    );
     expect(proc.output()).toMatch(/Shut down in \d+ ms/);
     agent.destroy();
 
@@ -133,7 +176,10 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
 
     stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', delayMs: 1500 });
     const me = request(`${proc.url}/api/me`, { jar });
-    await waitFor('the refresh to reach Wristband', () => stack.emulator.calls('token', 'refresh_token') === 1);
+    await waitFor(
+      'the refresh to reach Wristband',
+      () => stack.emulator.calls('token', 'refresh_token') === 1,
+    );
     proc.child.kill('SIGTERM');
     expect((await me).status).toBe(200);
     const exit = await proc.exited;
@@ -141,7 +187,9 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
 
     // The next instance, same Redis, same cookie.
     const port = stack.reservedPorts[nextPort++];
-    const next = await startTestApp(port, { env: appEnv(stack.emulator, port, { REDIS_URL: redis.url }) });
+    const next = await startTestApp(port, {
+      env: appEnv(stack.emulator, port, { REDIS_URL: redis.url }),
+    });
     apps.push(next);
     stack.emulator.resetCalls();
     expect((await request(`${next.url}/api/me`, { jar })).status).toBe(200);
@@ -157,7 +205,10 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
       (res) => `answered ${res.status}`,
       (err: Error) => `failed: ${err.message}`,
     );
-    await waitFor('the refresh to reach Wristband', () => stack.emulator.calls('token', 'refresh_token') === 1);
+    await waitFor(
+      'the refresh to reach Wristband',
+      () => stack.emulator.calls('token', 'refresh_token') === 1,
+    );
     const signalled = Date.now();
     proc.child.kill('SIGTERM');
 
@@ -166,7 +217,9 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
     expect(exit.at - signalled).toBeGreaterThanOrEqual(1400);
     expect(exit.at - signalled).toBeLessThan(1500 + 1500);
     expect(await me).toBe('failed: socket hang up');
-    expect(proc.output()).toMatch(/Shutdown timed out after \d+ ms: cut 1 request\(s\) still in flight/);
+    expect(proc.output()).toMatch(
+      /Shutdown timed out after \d+ ms: cut 1 request\(s\) still in flight/,
+    );
   }, 60_000);
 
   it('an idle app exits 0 at once on SIGINT', async () => {
@@ -176,6 +229,8 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
     const exit = await proc.exited;
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
     expect(exit.at - signalled).toBeLessThan(1000);
-    expect(proc.output()).toMatch(/SIGINT: shutting down \(0 request\(s\) in flight, at most 10000 ms\)/);
+    expect(proc.output()).toMatch(
+      /SIGINT: shutting down \(0 request\(s\) in flight, at most 10000 ms\)/,
+    );
   }, 30_000);
 });

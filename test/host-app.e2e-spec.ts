@@ -30,7 +30,13 @@ import {
   type WristbandUser,
 } from 'nestjs-wristband';
 import { request, type CookieJar } from 'nestjs-wristband/testing';
-import { login, startModuleApp, startStack, type TestApp, type TestStack } from './support/test-stack.js';
+import {
+  login,
+  startModuleApp,
+  startStack,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
 
 // The module inside an app that has its own authentication and its own exception filters: it must
 // change nothing outside the routes it guards.
@@ -51,7 +57,10 @@ class LocalStrategy extends PassportStrategy(LocalStrategyBase, 'local') {
 }
 
 /** The app's own decorator for `req.user`, as apps with Passport commonly write it. */
-const RequestUser = createParamDecorator((_data: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<{ user?: unknown }>().user);
+const RequestUser = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext) =>
+    ctx.switchToHttp().getRequest<{ user?: unknown }>().user,
+);
 
 type AppRequest = Record<string, unknown> & { user?: unknown; isAuthenticated(): boolean };
 
@@ -79,13 +88,27 @@ class HostController {
 
   @Get('wristband')
   @UseGuards(WristbandGuard)
-  wristband(@Req() req: AppRequest, @CurrentUser() current: WristbandUser, @RequestUser() decorated: WristbandUser) {
-    return { reqUser: (req.user as WristbandUser).userId, current: current.userId, decorated: decorated.userId, same: req.user === current };
+  wristband(
+    @Req() req: AppRequest,
+    @CurrentUser() current: WristbandUser,
+    @RequestUser() decorated: WristbandUser,
+  ) {
+    return {
+      reqUser: (req.user as WristbandUser).userId,
+      current: current.userId,
+      decorated: decorated.userId,
+      same: req.user === current,
+    };
   }
 
   @Get('open')
   open(@Req() req: AppRequest, @RequestUser() decorated: unknown, @CurrentUser() current: unknown) {
-    return { reqUser: shown(req.user), decorated: shown(decorated), current: shown(current), isAuthenticated: req.isAuthenticated?.() ?? 'no passport' };
+    return {
+      reqUser: shown(req.user),
+      decorated: shown(decorated),
+      current: shown(current),
+      isAuthenticated: req.isAuthenticated?.() ?? 'no passport',
+    };
   }
 }
 
@@ -146,19 +169,29 @@ describe.each([
     for (const credential of [{}, { jar }]) {
       const res = await request(`${app.url}/host/open`, credential);
       expect(res.status).toBe(200);
-      expect(res.json()).toEqual({ reqUser: 'undefined', decorated: 'undefined', current: 'undefined', isAuthenticated: 'no passport' });
+      expect(res.json()).toEqual({
+        reqUser: 'undefined',
+        decorated: 'undefined',
+        current: 'undefined',
+        isAuthenticated: 'no passport',
+      });
     }
   });
 
   it("patches no prototype beyond this app's own: a second Express app in the process has no req.user", async () => {
-    const nestRequestPrototype = (app.app.getHttpAdapter().getInstance() as { request: object }).request;
+    const nestRequestPrototype = (app.app.getHttpAdapter().getInstance() as { request: object })
+      .request;
     // The opt-in accessor lives on this app's own request prototype, and nowhere else.
-    expect(Object.getOwnPropertyDescriptor(nestRequestPrototype, 'user') !== undefined).toBe(requestUserAccessor);
+    expect(Object.getOwnPropertyDescriptor(nestRequestPrototype, 'user') !== undefined).toBe(
+      requestUserAccessor,
+    );
     expect(Object.getOwnPropertyDescriptor(express.request, 'user')).toBeUndefined();
     expect(Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'user')).toBeUndefined();
 
     const other = express();
-    expect(Object.getOwnPropertyDescriptor((other as unknown as { request: object }).request, 'user')).toBeUndefined();
+    expect(
+      Object.getOwnPropertyDescriptor((other as unknown as { request: object }).request, 'user'),
+    ).toBeUndefined();
     other.get('/', (req, res) => {
       const seen = req as unknown as AppRequest;
       res.json({ reqUser: shown(seen.user), userInRequest: 'user' in seen });
@@ -200,7 +233,12 @@ describe('req.user stays a plain property by default', () => {
       body: JSON.stringify({ username: 'carol', password: LOCAL_PASSWORD }),
     });
     expect(res.status).toBe(201);
-    expect(res.json()).toEqual({ ownProperty: true, afterNull: null, afterDelete: 'undefined', userInRequest: false });
+    expect(res.json()).toEqual({
+      ownProperty: true,
+      afterNull: null,
+      afterDelete: 'undefined',
+      userInRequest: false,
+    });
   });
 });
 
@@ -215,7 +253,10 @@ function reply(host: ArgumentsHost, status: number, body: object): void {
 @Catch(HttpException)
 class AppHttpExceptionFilter implements ExceptionFilter {
   catch(exception: HttpException, host: ArgumentsHost): void {
-    reply(host, exception.getStatus(), { handledBy: 'app HttpException filter', message: exception.message });
+    reply(host, exception.getStatus(), {
+      handledBy: 'app HttpException filter',
+      message: exception.message,
+    });
   }
 }
 
@@ -226,7 +267,10 @@ class AppCatchAllFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (exception instanceof WristbandError) return this.wristband.catch(exception, host);
-    reply(host, 500, { handledBy: 'app catch-all filter', error: exception instanceof Error ? exception.name : typeof exception });
+    reply(host, 500, {
+      handledBy: 'app catch-all filter',
+      error: exception instanceof Error ? exception.name : typeof exception,
+    });
   }
 }
 
@@ -262,51 +306,70 @@ class ErrorsController {
   }
 }
 
-describe.each(['useGlobalFilters', 'APP_FILTER'] as const)("the app's exception filters registered with %s", (registration) => {
-  let stack: TestStack;
-  let app: TestApp;
-  let jar: CookieJar;
+describe.each(['useGlobalFilters', 'APP_FILTER'] as const)(
+  "the app's exception filters registered with %s",
+  (registration) => {
+    let stack: TestStack;
+    let app: TestApp;
+    let jar: CookieJar;
 
-  beforeAll(async () => {
-    stack = await startStack({ reservePorts: 1 });
-    app = await startModuleApp(stack, stack.reservedPorts[0], {
-      controllers: [ErrorsController],
-      // Nest asks the global filter registered last first.
-      providers:
-        registration === 'APP_FILTER'
-          ? [
-              { provide: APP_FILTER, useClass: AppCatchAllFilter },
-              { provide: APP_FILTER, useClass: AppHttpExceptionFilter },
-            ]
-          : [],
-      configure: (nest: INestApplication) => {
-        if (registration === 'useGlobalFilters') {
-          nest.useGlobalFilters(new AppCatchAllFilter(nest.get(WristbandExceptionFilter)), new AppHttpExceptionFilter());
-        }
-      },
+    beforeAll(async () => {
+      stack = await startStack({ reservePorts: 1 });
+      app = await startModuleApp(stack, stack.reservedPorts[0], {
+        controllers: [ErrorsController],
+        // Nest asks the global filter registered last first.
+        providers:
+          registration === 'APP_FILTER'
+            ? [
+                { provide: APP_FILTER, useClass: AppCatchAllFilter },
+                { provide: APP_FILTER, useClass: AppHttpExceptionFilter },
+              ]
+            : [],
+        configure: (nest: INestApplication) => {
+          if (registration === 'useGlobalFilters') {
+            nest.useGlobalFilters(
+              new AppCatchAllFilter(nest.get(WristbandExceptionFilter)),
+              new AppHttpExceptionFilter(),
+            );
+          }
+        },
+      });
+      ({ jar } = await login(stack, app));
     });
-    ({ jar } = await login(stack, app));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await stack?.close();
-  });
+    afterAll(async () => {
+      await app?.close();
+      await stack?.close();
+    });
 
-  it.each([
-    ['/errors/not-found', 404, { handledBy: 'app HttpException filter', message: 'No such project' }],
-    ['/errors/crash', 500, { handledBy: 'app catch-all filter', error: 'Error' }],
-    ['/errors/teapot', 418, { handledBy: 'controller filter' }],
-    ['/errors/guarded-forbidden', 403, { handledBy: 'app HttpException filter', message: 'Not your project' }],
-  ])('%s is answered by the app: %i', async (path, status, body) => {
-    const res = await request(`${app.url}${path}`, { jar });
-    expect(res.status).toBe(status);
-    expect(res.json()).toEqual(body);
-  });
+    it.each([
+      [
+        '/errors/not-found',
+        404,
+        { handledBy: 'app HttpException filter', message: 'No such project' },
+      ],
+      ['/errors/crash', 500, { handledBy: 'app catch-all filter', error: 'Error' }],
+      ['/errors/teapot', 418, { handledBy: 'controller filter' }],
+      [
+        '/errors/guarded-forbidden',
+        403,
+        { handledBy: 'app HttpException filter', message: 'Not your project' },
+      ],
+    ])('%s is answered by the app: %i', async (path, status, body) => {
+      const res = await request(`${app.url}${path}`, { jar });
+      expect(res.status).toBe(status);
+      expect(res.json()).toEqual(body);
+    });
 
-  it("Wristband's own errors keep their answer: 401 with WWW-Authenticate", async () => {
-    const res = await request(`${app.url}/errors/guarded-forbidden`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="wristband"');
-    expect(res.json()).toEqual({ statusCode: 401, error: 'Unauthorized', reason: 'session_required', message: 'Log in first' });
-  });
-});
+    it("Wristband's own errors keep their answer: 401 with WWW-Authenticate", async () => {
+      const res = await request(`${app.url}/errors/guarded-forbidden`);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="wristband"');
+      expect(res.json()).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        reason: 'session_required',
+        message: 'Log in first',
+      });
+    });
+  },
+);

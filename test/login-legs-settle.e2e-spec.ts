@@ -11,9 +11,21 @@ import {
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { tap, type Observable } from 'rxjs';
-import { LoginRestartError, WristbandCallbackGuard, WristbandLoginGuard, WristbandModule } from 'nestjs-wristband';
+import {
+  LoginRestartError,
+  WristbandCallbackGuard,
+  WristbandLoginGuard,
+  WristbandModule,
+} from 'nestjs-wristband';
 import { CookieJar, request } from 'nestjs-wristband/testing';
-import { CLIENT_ID, PASSWORD, moduleOptions, startStack, type TestApp, type TestStack } from './support/test-stack.js';
+import {
+  CLIENT_ID,
+  PASSWORD,
+  moduleOptions,
+  startStack,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
 
 /** How each request's interceptor observable ended, in order: what a logging or tracing interceptor sees. */
 type Ending = `${string} ${'complete' | 'error'}`;
@@ -25,7 +37,10 @@ class RecordingInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const path = (context.switchToHttp().getRequest<IncomingMessage>().url ?? '').split('?')[0];
     return next.handle().pipe(
-      tap({ complete: () => this.endings.push(`${path} complete`), error: () => this.endings.push(`${path} error`) }),
+      tap({
+        complete: () => this.endings.push(`${path} complete`),
+        error: () => this.endings.push(`${path} error`),
+      }),
     );
   }
 }
@@ -85,9 +100,7 @@ describe('the login and callback legs settle exactly once, also when they redire
     const url = `http://localhost:${port}`;
     interceptor = new RecordingInterceptor();
     @Module({
-      imports: [
-        WristbandModule.forRoot(moduleOptions(stack, url)),
-      ],
+      imports: [WristbandModule.forRoot(moduleOptions(stack, url))],
       providers: [{ provide: APP_INTERCEPTOR, useValue: interceptor }],
     })
     class InterceptedApp {}
@@ -144,8 +157,14 @@ describe('the login and callback legs settle exactly once, also when they redire
 
   it('a completed callback: 302 to the return URL, both legs settled once', async () => {
     const jar = new CookieJar();
-    const start = await request(`${app.url}/auth/login?tenant_name=acme&return_url=/after`, { jar });
-    const callbackUrl = await stack.emulator.authorizeViaForm(start.location!, { username: 'alice@acme.test', password: PASSWORD }, jar);
+    const start = await request(`${app.url}/auth/login?tenant_name=acme&return_url=/after`, {
+      jar,
+    });
+    const callbackUrl = await stack.emulator.authorizeViaForm(
+      start.location!,
+      { username: 'alice@acme.test', password: PASSWORD },
+      jar,
+    );
     const res = await request(callbackUrl, { jar });
     expect(res.status).toBe(302);
     expect(res.location).toBe(`${app.url}/after`);
@@ -159,7 +178,11 @@ describe('the login and callback legs settle exactly once, also when they redire
   it('a callback that sends the browser back to the login (lost login state): the guard rejects once', async () => {
     const jar = new CookieJar();
     const start = await request(`${app.url}/auth/login?tenant_name=acme`, { jar });
-    const callbackUrl = await stack.emulator.authorizeViaForm(start.location!, { username: 'alice@acme.test', password: PASSWORD }, jar);
+    const callbackUrl = await stack.emulator.authorizeViaForm(
+      start.location!,
+      { username: 'alice@acme.test', password: PASSWORD },
+      jar,
+    );
     const res = await request(callbackUrl, { jar: new CookieJar() });
     expect(res.status).toBe(302);
     expect(res.location).toBe(`${app.url}/auth/login?tenant_name=acme&restarted=1`);

@@ -11,7 +11,17 @@ import {
   type WristbandUser,
 } from 'nestjs-wristband';
 import { RedisTestServer, request, type HttpResponse } from 'nestjs-wristband/testing';
-import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort, login, startModuleApp, startStack, type TestApp, type TestStack } from './support/test-stack.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  SESSION_SECRET,
+  freePort,
+  login,
+  startModuleApp,
+  startStack,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
 
 // Every option the README documents is reachable from forRoot / forRootAsync and takes effect where a
 // user sees it: routes, cookie names, Redis keys and timings.
@@ -20,8 +30,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = (epochMs: number) => sleep(Math.max(0, epochMs - Date.now()));
 
 /** Names of the cookies a response sets (or clears), in order. */
-const cookieNames = (res: HttpResponse) => (res.headers['set-cookie'] ?? []).map((line) => line.slice(0, line.indexOf('=')));
-const cleared = (res: HttpResponse, name: string) => res.headers['set-cookie']?.find((c) => c.startsWith(`${name}=`))?.includes('Max-Age=0');
+const cookieNames = (res: HttpResponse) =>
+  (res.headers['set-cookie'] ?? []).map((line) => line.slice(0, line.indexOf('=')));
+const cleared = (res: HttpResponse, name: string) =>
+  res.headers['set-cookie']?.find((c) => c.startsWith(`${name}=`))?.includes('Max-Age=0');
 
 @Controller('me')
 class MeController {
@@ -38,7 +50,10 @@ describe('auth routes under authRoutePrefix, cookies under their configured name
   let defaultApp: TestApp;
 
   beforeAll(async () => {
-    stack = await startStack({ reservePorts: 2, callbackPaths: ['/auth/callback', '/account/callback'] });
+    stack = await startStack({
+      reservePorts: 2,
+      callbackPaths: ['/auth/callback', '/account/callback'],
+    });
     const url = `http://localhost:${stack.reservedPorts[0]}`;
     app = await startModuleApp(stack, stack.reservedPorts[0], {
       controllers: [MeController],
@@ -51,7 +66,9 @@ describe('auth routes under authRoutePrefix, cookies under their configured name
       },
     });
     // A second app in the same process, with the defaults: each module has its own controller path.
-    defaultApp = await startModuleApp(stack, stack.reservedPorts[1], { controllers: [MeController] });
+    defaultApp = await startModuleApp(stack, stack.reservedPorts[1], {
+      controllers: [MeController],
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -60,7 +77,13 @@ describe('auth routes under authRoutePrefix, cookies under their configured name
   });
 
   it('serves /account/* and no /auth/*; the app beside it keeps /auth/*', async () => {
-    for (const path of ['login?tenant_name=acme', 'callback?state=x&code=y', 'logout', 'session', 'token']) {
+    for (const path of [
+      'login?tenant_name=acme',
+      'callback?state=x&code=y',
+      'logout',
+      'session',
+      'token',
+    ]) {
       expect((await request(`${app.url}/auth/${path}`)).status).toBe(404);
       expect((await request(`${defaultApp.url}/account/${path}`)).status).toBe(404);
     }
@@ -71,7 +94,9 @@ describe('auth routes under authRoutePrefix, cookies under their configured name
 
   it('starts a login with its login-state cookie, and a tenant-less one with its return-URL cookie', async () => {
     const start = await request(`${app.url}/account/login?tenant_name=acme`);
-    expect(new URL(start.location!).searchParams.get('redirect_uri')).toBe(`${app.url}/account/callback`);
+    expect(new URL(start.location!).searchParams.get('redirect_uri')).toBe(
+      `${app.url}/account/callback`,
+    );
     expect(cookieNames(start)).toEqual([expect.stringMatching(/^app_login_[A-Za-z0-9_-]{22}$/)]);
 
     const discovery = await request(`${app.url}/account/login?return_url=/projects`);
@@ -82,23 +107,41 @@ describe('auth routes under authRoutePrefix, cookies under their configured name
   it('logs in through /account/callback: session and CSRF cookies under their names, nothing under the defaults', async () => {
     const { jar, callback } = await login(stack, app, { authRoutePrefix: 'account' });
     expect(callback.status).toBe(302);
-    expect(cookieNames(callback)).toEqual([expect.stringMatching(/^app_login_/), 'app_sid', 'XSRF-TOKEN']);
+    expect(cookieNames(callback)).toEqual([
+      expect.stringMatching(/^app_login_/),
+      'app_sid',
+      'XSRF-TOKEN',
+    ]);
     expect(cleared(callback, cookieNames(callback)[0])).toBe(true);
     expect(jar.all().filter((c) => /^(wb_|CSRF-TOKEN)/.test(c.name))).toEqual([]);
-    expect([jar.get(app.url, 'app_sid') !== undefined, jar.get(app.url, 'XSRF-TOKEN') !== undefined]).toEqual([true, true]);
+    expect([
+      jar.get(app.url, 'app_sid') !== undefined,
+      jar.get(app.url, 'XSRF-TOKEN') !== undefined,
+    ]).toEqual([true, true]);
 
-    expect((await request(`${app.url}/me`, { jar })).json()).toEqual({ userId: stack.emulator.user('alice@acme.test').id });
+    expect((await request(`${app.url}/me`, { jar })).json()).toEqual({
+      userId: stack.emulator.user('alice@acme.test').id,
+    });
     const session = await request(`${app.url}/account/session`, { jar });
     const csrfToken = session.json<{ csrfToken: string }>().csrfToken;
     expect(jar.get(app.url, 'XSRF-TOKEN')).toBe(csrfToken);
     expect((await request(`${app.url}/account/token`, { jar })).status).toBe(200);
 
     // Cross-site GET logout is refused, pointing at this app's own logout route.
-    const crossSite = await request(`${app.url}/account/logout`, { jar, headers: { 'sec-fetch-site': 'cross-site' } });
+    const crossSite = await request(`${app.url}/account/logout`, {
+      jar,
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect(crossSite.status).toBe(403);
-    expect(crossSite.json<{ message: string }>().message).toContain('POST /account/logout with x-csrf-token');
+    expect(crossSite.json<{ message: string }>().message).toContain(
+      'POST /account/logout with x-csrf-token',
+    );
 
-    const logout = await request(`${app.url}/account/logout`, { method: 'POST', jar, headers: { 'x-csrf-token': csrfToken } });
+    const logout = await request(`${app.url}/account/logout`, {
+      method: 'POST',
+      jar,
+      headers: { 'x-csrf-token': csrfToken },
+    });
     expect(logout.status).toBe(302);
     expect(cookieNames(logout)).toEqual(['app_sid', 'XSRF-TOKEN']);
     expect([cleared(logout, 'app_sid'), cleared(logout, 'XSRF-TOKEN')]).toEqual([true, true]);
@@ -116,7 +159,9 @@ describe('authRoutePrefix with forRootAsync', () => {
     sessionSecrets: [SESSION_SECRET],
   });
 
-  async function boot(wristband: (url: string) => ReturnType<typeof WristbandModule.forRootAsync>): Promise<{ app: INestApplication; url: string }> {
+  async function boot(
+    wristband: (url: string) => ReturnType<typeof WristbandModule.forRootAsync>,
+  ): Promise<{ app: INestApplication; url: string }> {
     const port = await freePort();
     const url = `http://localhost:${port}`;
     @Module({ imports: [wristband(url)] })
@@ -128,7 +173,10 @@ describe('authRoutePrefix with forRootAsync', () => {
 
   it('goes next to useFactory', async () => {
     const { app, url } = await boot((u) =>
-      WristbandModule.forRootAsync({ useFactory: () => factoryOptions(u, 'api/account'), authRoutePrefix: 'api/account' }),
+      WristbandModule.forRootAsync({
+        useFactory: () => factoryOptions(u, 'api/account'),
+        authRoutePrefix: 'api/account',
+      }),
     );
     try {
       expect((await request(`${url}/api/account/login?tenant_name=acme`)).status).toBe(302);
@@ -141,7 +189,11 @@ describe('authRoutePrefix with forRootAsync', () => {
   it('returned by the factory stops the app at startup, naming it', async () => {
     const err = await boot((u) =>
       WristbandModule.forRootAsync({
-        useFactory: () => ({ ...factoryOptions(u, 'account'), authRoutePrefix: 'account' }) as unknown as WristbandModuleFactoryOptions,
+        useFactory: () =>
+          ({
+            ...factoryOptions(u, 'account'),
+            authRoutePrefix: 'account',
+          }) as unknown as WristbandModuleFactoryOptions,
       }),
     ).then(
       async ({ app }) => {
@@ -158,7 +210,12 @@ describe('authRoutePrefix with forRootAsync', () => {
   });
 
   it('a callbackUrl that misses the callback route stops the app at startup', async () => {
-    const err = await boot((u) => WristbandModule.forRootAsync({ useFactory: () => factoryOptions(u, 'auth'), authRoutePrefix: 'account' })).then(
+    const err = await boot((u) =>
+      WristbandModule.forRootAsync({
+        useFactory: () => factoryOptions(u, 'auth'),
+        authRoutePrefix: 'account',
+      }),
+    ).then(
       async ({ app }) => {
         await app.close();
         return undefined;
@@ -182,7 +239,14 @@ describe('redis options: key prefix, lock and command timings', () => {
     stack = await startStack({
       emulator: { accessTokenTtlSeconds: 2 },
       env: { REDIS_URL: redis.url },
-      wristband: { redis: { keyPrefix: 'invotastic:auth:', lockMaxWaitMs: 400, lockPollIntervalMs: 20, commandTimeoutMs: 200 } },
+      wristband: {
+        redis: {
+          keyPrefix: 'invotastic:auth:',
+          lockMaxWaitMs: 400,
+          lockPollIntervalMs: 20,
+          commandTimeoutMs: 200,
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -191,15 +255,25 @@ describe('redis options: key prefix, lock and command timings', () => {
     await redis?.dispose();
   });
 
-  it('writes every key under keyPrefix; waits for another instance\'s refresh lock no longer than lockMaxWaitMs', async () => {
+  it("writes every key under keyPrefix; waits for another instance's refresh lock no longer than lockMaxWaitMs", async () => {
     const { jar } = await login(stack, stack.app);
     const keys = (await admin.keys('*')).sort();
-    expect(keys.map((k) => k.split(':').slice(0, 3).join(':'))).toEqual(['invotastic:auth:session', 'invotastic:auth:user-sessions']);
+    expect(keys.map((k) => k.split(':').slice(0, 3).join(':'))).toEqual([
+      'invotastic:auth:session',
+      'invotastic:auth:user-sessions',
+    ]);
     const sessionId = decodeURIComponent(keys[0].slice('invotastic:auth:session:'.length));
 
     // Another instance holds this session's refresh lock (and will not finish in time).
-    await admin.set(`invotastic:auth:refresh-lock:${encodeURIComponent(sessionId)}`, 'another-instance', 'PX', 30_000);
-    const { expiresAt } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{ expiresAt: number }>();
+    await admin.set(
+      `invotastic:auth:refresh-lock:${encodeURIComponent(sessionId)}`,
+      'another-instance',
+      'PX',
+      30_000,
+    );
+    const { expiresAt } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{
+      expiresAt: number;
+    }>();
     // `expiresAt` is half a 2 s lifetime early: wait until the access token itself has expired.
     await sleepUntil(expiresAt + 1000 + 50);
     stack.emulator.resetCalls();

@@ -1,6 +1,12 @@
 import { Redis } from 'ioredis';
 import { SessionRevocationService } from 'nestjs-wristband';
-import { CookieJar, CookieSealer, type HttpResponse, RedisTestServer, request } from 'nestjs-wristband/testing';
+import {
+  CookieJar,
+  CookieSealer,
+  type HttpResponse,
+  RedisTestServer,
+  request,
+} from 'nestjs-wristband/testing';
 import { login, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,12 +33,18 @@ describe('Redis sessions over three instances', () => {
   let stack: TestStack;
   const sealer = new CookieSealer([SESSION_SECRET]);
 
-  const me = (i: number, jar: CookieJar): Promise<HttpResponse> => request(`${stack.apps[i].url}/api/me`, { jar });
-  const sessionId = (jar: CookieJar): string => sealer.unseal<string>('session-id', sessionCookie(stack, jar))!;
+  const me = (i: number, jar: CookieJar): Promise<HttpResponse> =>
+    request(`${stack.apps[i].url}/api/me`, { jar });
+  const sessionId = (jar: CookieJar): string =>
+    sealer.unseal<string>('session-id', sessionCookie(stack, jar))!;
 
   beforeAll(async () => {
     redis = await RedisTestServer.start();
-    admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, ...{ disconnectTimeout: 100 } });
+    admin = new Redis(redis.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      ...{ disconnectTimeout: 100 },
+    });
     // 2 s access tokens and the default buffer (which shrinks to 1 s): a refresh is due after 1 s,
     // and the token expires after 2 s.
     stack = await startStack({
@@ -93,7 +105,9 @@ describe('Redis sessions over three instances', () => {
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
 
     // The rotated refresh token was stored: once due again, 9 requests refresh again, once, on any instance.
-    const { expiresAt } = (await request(`${stack.apps[1].url}/auth/token`, { jar })).json<{ expiresAt: number }>();
+    const { expiresAt } = (await request(`${stack.apps[1].url}/auth/token`, { jar })).json<{
+      expiresAt: number;
+    }>();
     expect(expiresAt).toBeGreaterThan(Date.now());
     await sleepUntil(expiresAt + 20);
     const later = await Promise.all(Array.from({ length: 9 }, (_, i) => me((i + 1) % 3, jar)));
@@ -106,7 +120,9 @@ describe('Redis sessions over three instances', () => {
     await sleep(2300);
     stack.emulator.resetCalls();
     // An instance took the lock and died mid-refresh: nobody will release it.
-    expect(await admin.set(`wristband:refresh-lock:${sessionId(jar)}`, 'dead-holder', 'PX', 1500, 'NX')).toBe('OK');
+    expect(
+      await admin.set(`wristband:refresh-lock:${sessionId(jar)}`, 'dead-holder', 'PX', 1500, 'NX'),
+    ).toBe('OK');
 
     const started = Date.now();
     const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => me(i % 3, jar)));

@@ -26,7 +26,10 @@ class ProbeController {
   /** What code that logs or renders `res.locals` (where the guard keeps its state on Express) sees. */
   @Get('locals')
   @UseGuards(WristbandGuard)
-  locals(@Res({ passthrough: true }) res: { locals: Record<string, unknown> }, @CurrentUser() user: WristbandUser) {
+  locals(
+    @Res({ passthrough: true }) res: { locals: Record<string, unknown> },
+    @CurrentUser() user: WristbandUser,
+  ) {
     return {
       userId: user.userId,
       logged: inspect(res.locals, { depth: null, showHidden: true }),
@@ -83,7 +86,10 @@ describe('request.user on an Express app', () => {
   beforeAll(async () => {
     stack = await startStack({ reservePorts: 1 });
     const port = stack.reservedPorts[0];
-    const testApp = await startModuleApp(stack, port, { controllers: [ProbeController], wristband: { requestUserAccessor: true } });
+    const testApp = await startModuleApp(stack, port, {
+      controllers: [ProbeController],
+      wristband: { requestUserAccessor: true },
+    });
     ({ url, app } = testApp);
     ({ jar } = await login(stack, testApp));
   });
@@ -110,11 +116,17 @@ describe('request.user on an Express app', () => {
   });
 
   it('keeps the session and its tokens out of what logging or rendering res.locals shows', async () => {
-    const { accessToken } = (await request(`${url}/auth/token`, { jar })).json<{ accessToken: string }>();
+    const { accessToken } = (await request(`${url}/auth/token`, { jar })).json<{
+      accessToken: string;
+    }>();
     for (let i = 0; i < 2; i++) {
       const res = await request(`${url}/probe/locals`, { jar });
       expect(res.status).toBe(200);
-      const { userId, logged, copied } = res.json<{ userId: string; logged: string; copied: string }>();
+      const { userId, logged, copied } = res.json<{
+        userId: string;
+        logged: string;
+        copied: string;
+      }>();
       expect(userId).toBe(stack.emulator.user('alice@acme.test').id);
       for (const view of [logged, copied]) {
         expect(view).not.toContain(accessToken.split('.')[2]);
@@ -128,21 +140,38 @@ describe('request.user on an Express app', () => {
     expect(res.status).toBe(200);
     const claims = res.json<Record<string, unknown>>();
     // The emulator's userinfo, like Wristband's, sends unset profile claims (middle_name, picture…) as null.
-    expect(claims).toMatchObject({ name: 'Alice Anderson', email: 'alice@acme.test', tnt_name: 'acme', custom_claims: { plan: 'enterprise' } });
+    expect(claims).toMatchObject({
+      name: 'Alice Anderson',
+      email: 'alice@acme.test',
+      tnt_name: 'acme',
+      custom_claims: { plan: 'enterprise' },
+    });
     expect(claims).not.toHaveProperty('middle_name');
     expect(Object.values(claims)).not.toContain(null);
   });
 
   it('keeps one request from changing the user that later requests with the same credential see', async () => {
-    const token = await stack.emulator.mintAccessToken({ claims: { roles: [{ id: 'r1', name: 'app:invotastic:viewer' }] } });
+    const token = await stack.emulator.mintAccessToken({
+      claims: { roles: [{ id: 'r1', name: 'app:invotastic:viewer' }] },
+    });
     const cases = [
       { credential: { jar }, roles: ['app:invotastic:admin', 'app:invotastic:billing'] },
-      { credential: { headers: { authorization: `Bearer ${token}` } }, roles: ['app:invotastic:viewer'] },
+      {
+        credential: { headers: { authorization: `Bearer ${token}` } },
+        roles: ['app:invotastic:viewer'],
+      },
     ];
     for (const { credential, roles } of cases) {
       for (let i = 0; i < 3; i++) {
-        const answer = (await request(`${url}/probe/mutate`, credential)).json<Record<string, unknown>>();
-        expect(answer).toEqual({ noteBefore: null, roles, pushRole: 'refused', setClaim: 'refused' });
+        const answer = (await request(`${url}/probe/mutate`, credential)).json<
+          Record<string, unknown>
+        >();
+        expect(answer).toEqual({
+          noteBefore: null,
+          roles,
+          pushRole: 'refused',
+          setClaim: 'refused',
+        });
       }
     }
   });
@@ -152,7 +181,12 @@ describe('request.user on an Express app', () => {
     for (let i = 0; i < 2; i++) {
       const res = await request(`${url}/probe`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
-      expect(res.json()).toMatchObject({ reqUser: 'api-user-1', decoratorUser: 'api-user-1', same: true, authenticatedBy: 'bearer' });
+      expect(res.json()).toMatchObject({
+        reqUser: 'api-user-1',
+        decoratorUser: 'api-user-1',
+        same: true,
+        authenticatedBy: 'bearer',
+      });
     }
   });
 

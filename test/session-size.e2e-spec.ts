@@ -5,7 +5,9 @@ import { login, startStack, type TestStack } from './support/test-stack.js';
 // A user whose profile carries many claims (large directories, many custom claims) with values that do
 // not compress: the sealed session no longer fits in one 4096-byte cookie, which browsers would
 // silently drop.
-const bigClaims = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`attribute_${i}`, randomBytes(60).toString('base64url')]));
+const bigClaims = Object.fromEntries(
+  Array.from({ length: 40 }, (_, i) => [`attribute_${i}`, randomBytes(60).toString('base64url')]),
+);
 
 describe('sessions too large for a cookie', () => {
   let stack: TestStack;
@@ -33,7 +35,9 @@ describe('sessions too large for a cookie', () => {
     expect(callback.json()).toMatchObject({ statusCode: 500, reason: 'session_too_large' });
     expect(callback.json<{ message: string }>().message).toMatch(/Redis session store/);
     const setCookies = callback.headers['set-cookie'] ?? [];
-    expect(setCookies.some((c) => c.startsWith('wb_session=') && !c.startsWith('wb_session=;'))).toBe(false);
+    expect(
+      setCookies.some((c) => c.startsWith('wb_session=') && !c.startsWith('wb_session=;')),
+    ).toBe(false);
   });
 
   it('Redis store: the same user logs in and keeps every claim', async () => {

@@ -23,64 +23,69 @@ describe.each([
   { store: 'cookie', rotation: false, ttl: 3 },
   { store: 'redis', rotation: true, ttl: 2 },
   { store: 'redis', rotation: false, ttl: 3 },
-] as const)('$ttl s access tokens, default buffer, $store store, rotation $rotation', ({ store, rotation, ttl }) => {
-  let stack: TestStack;
-  let redis: RedisTestServer | undefined;
-  // Two instances share Redis; the cookie store needs no server, so one instance shows it.
-  const app = (i: number) => stack.apps[i % stack.apps.length];
-  const me = (i: number, jar: CookieJar) => request(`${app(i).url}/api/me`, { jar });
+] as const)(
+  '$ttl s access tokens, default buffer, $store store, rotation $rotation',
+  ({ store, rotation, ttl }) => {
+    let stack: TestStack;
+    let redis: RedisTestServer | undefined;
+    // Two instances share Redis; the cookie store needs no server, so one instance shows it.
+    const app = (i: number) => stack.apps[i % stack.apps.length];
+    const me = (i: number, jar: CookieJar) => request(`${app(i).url}/api/me`, { jar });
 
-  beforeAll(async () => {
-    if (store === 'redis') redis = await RedisTestServer.start();
-    stack = await startStack({
-      instances: store === 'redis' ? 2 : 1,
-      emulator: { accessTokenTtlSeconds: ttl, rotateRefreshTokens: rotation },
-      env: redis ? { REDIS_URL: redis.url } : {},
+    beforeAll(async () => {
+      if (store === 'redis') redis = await RedisTestServer.start();
+      stack = await startStack({
+        instances: store === 'redis' ? 2 : 1,
+        emulator: { accessTokenTtlSeconds: ttl, rotateRefreshTokens: rotation },
+        env: redis ? { REDIS_URL: redis.url } : {},
+      });
     });
-  });
-  afterAll(async () => {
-    await stack?.close();
-    await redis?.stop();
-  });
+    afterAll(async () => {
+      await stack?.close();
+      await redis?.stop();
+    });
 
-  it('no refresh while the token is fresh; one for 50 concurrent requests once due; expiresAt always ahead', async () => {
-    const { jar, callback } = await login(stack, app(0));
-    expect(callback.status).toBe(302);
-    stack.emulator.resetCalls();
+    it('no refresh while the token is fresh; one for 50 concurrent requests once due; expiresAt always ahead', async () => {
+      const { jar, callback } = await login(stack, app(0));
+      expect(callback.status).toBe(302);
+      stack.emulator.resetCalls();
 
-    const first = await tokenInfo(app(1), jar);
-    expect(first.expiresAt).toBeGreaterThan(Date.now());
-    const session = (await request(`${app(0).url}/auth/session`, { jar })).json<{ expiresAt: number }>();
-    expect(session.expiresAt).toBe(first.expiresAt);
+      const first = await tokenInfo(app(1), jar);
+      expect(first.expiresAt).toBeGreaterThan(Date.now());
+      const session = (await request(`${app(0).url}/auth/session`, { jar })).json<{
+        expiresAt: number;
+      }>();
+      expect(session.expiresAt).toBe(first.expiresAt);
 
-    // Sequential requests while the token is fresh (with a margin for the request itself): none refreshes.
-    let requests = 0;
-    while (Date.now() < first.expiresAt - 150) {
-      expect((await me(requests, jar)).status).toBe(200);
-      requests++;
-    }
-    expect(requests).toBeGreaterThanOrEqual(3);
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(0);
+      // Sequential requests while the token is fresh (with a margin for the request itself): none refreshes.
+      let requests = 0;
+      while (Date.now() < first.expiresAt - 150) {
+        expect((await me(requests, jar)).status).toBe(200);
+        requests++;
+      }
+      expect(requests).toBeGreaterThanOrEqual(3);
+      expect(stack.emulator.calls('token', 'refresh_token')).toBe(0);
 
-    // Due: 50 concurrent requests on the session (over both instances with Redis) make one refresh.
-    await sleepUntil(first.expiresAt + 20);
-    const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => me(i, jar)));
-    expect(burst.map((r) => r.status)).toEqual(Array(50).fill(200));
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
+      // Due: 50 concurrent requests on the session (over both instances with Redis) make one refresh.
+      await sleepUntil(first.expiresAt + 20);
+      const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => me(i, jar)));
+      expect(burst.map((r) => r.status)).toEqual(Array(50).fill(200));
+      expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
 
-    const second = await tokenInfo(app(1), jar);
-    expect(second.accessToken).not.toBe(first.accessToken);
-    expect(second.expiresAt).toBeGreaterThan(Date.now());
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
+      const second = await tokenInfo(app(1), jar);
+      expect(second.accessToken).not.toBe(first.accessToken);
+      expect(second.expiresAt).toBeGreaterThan(Date.now());
+      expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
 
-    // The refresh token that came back was stored: the next refresh works, once.
-    await sleepUntil(second.expiresAt + 20);
-    expect((await me(0, jar)).status).toBe(200);
-    expect((await me(1, jar)).status).toBe(200);
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
-    expect((await tokenInfo(app(0), jar)).expiresAt).toBeGreaterThan(Date.now());
-  });
-});
+      // The refresh token that came back was stored: the next refresh works, once.
+      await sleepUntil(second.expiresAt + 20);
+      expect((await me(0, jar)).status).toBe(200);
+      expect((await me(1, jar)).status).toBe(200);
+      expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
+      expect((await tokenInfo(app(0), jar)).expiresAt).toBeGreaterThan(Date.now());
+    });
+  },
+);
 
 // Wristband rotates refresh tokens (the emulator's default): losing the one a refresh returned logs the
 // user out at the next refresh.
@@ -104,26 +109,29 @@ describe('a refresh Wristband answered is never lost', () => {
     it.each([
       { jwks: 'answering 503', fault: { status: 503 } },
       { jwks: 'hanging', fault: { hang: true } },
-    ])('JWKS $jwks during a refresh: the request succeeds and the next refresh works', async ({ fault }) => {
-      const { jar } = await login(stack, stack.app);
-      const first = await tokenInfo(stack.app, jar);
-      // Wristband signs with a new key the app has not fetched yet, and its key set is unreachable.
-      await stack.emulator.rotateKeys();
-      stack.emulator.injectFault({ endpoint: 'jwks', times: Infinity, ...fault });
-      stack.emulator.resetCalls();
+    ])(
+      'JWKS $jwks during a refresh: the request succeeds and the next refresh works',
+      async ({ fault }) => {
+        const { jar } = await login(stack, stack.app);
+        const first = await tokenInfo(stack.app, jar);
+        // Wristband signs with a new key the app has not fetched yet, and its key set is unreachable.
+        await stack.emulator.rotateKeys();
+        stack.emulator.injectFault({ endpoint: 'jwks', times: Infinity, ...fault });
+        stack.emulator.resetCalls();
 
-      await sleepUntil(first.expiresAt + 20);
-      expect((await me(jar)).status).toBe(200);
-      expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
-      expect(stack.emulator.calls('jwks')).toBe(1); // the ID token check was tried and could not run
+        await sleepUntil(first.expiresAt + 20);
+        expect((await me(jar)).status).toBe(200);
+        expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
+        expect(stack.emulator.calls('jwks')).toBe(1); // the ID token check was tried and could not run
 
-      stack.emulator.clearFaults();
-      const second = await tokenInfo(stack.app, jar);
-      expect(second.accessToken).not.toBe(first.accessToken);
-      await sleepUntil(second.expiresAt + 20);
-      expect((await me(jar)).status).toBe(200);
-      expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
-    });
+        stack.emulator.clearFaults();
+        const second = await tokenInfo(stack.app, jar);
+        expect(second.accessToken).not.toBe(first.accessToken);
+        await sleepUntil(second.expiresAt + 20);
+        expect((await me(jar)).status).toBe(200);
+        expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
+      },
+    );
 
     it('a key the app has not fetched yet (within the JWKS cooldown) does not end the session either', async () => {
       const cooling = await startStack({ emulator: { accessTokenTtlSeconds: 2 } });
@@ -157,7 +165,12 @@ describe('a refresh Wristband answered is never lost', () => {
       const first = await tokenInfo(stack.app, jar);
       await sleepUntil(first.expiresAt + 20);
       // Wristband processes the refresh (and rotates the refresh token) but answers after the budget.
-      stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', delayMs: 1000, times: 1 });
+      stack.emulator.injectFault({
+        endpoint: 'token',
+        grantType: 'refresh_token',
+        delayMs: 1000,
+        times: 1,
+      });
       stack.emulator.resetCalls();
       expect((await me(jar)).status).toBe(200); // the access token itself still works
 

@@ -30,7 +30,13 @@ describe('configuration errors stop the app at startup', () => {
       NODE_ENV: 'production',
     });
     expect(status).toBe(1);
-    for (const name of ['PORT', 'WRISTBAND_APPLICATION_VANITY_DOMAIN', 'WRISTBAND_CLIENT_ID', 'SESSION_SECRETS', 'WRISTBAND_DANGEROUSLY_ALLOW_HTTP']) {
+    for (const name of [
+      'PORT',
+      'WRISTBAND_APPLICATION_VANITY_DOMAIN',
+      'WRISTBAND_CLIENT_ID',
+      'SESSION_SECRETS',
+      'WRISTBAND_DANGEROUSLY_ALLOW_HTTP',
+    ]) {
       expect(stderr).toContain(name);
     }
     expect(stderr).not.toContain('top-secret-client-secret-value');
@@ -49,7 +55,11 @@ describe('.env.example as shipped starts the app', () => {
   };
 
   it('leaves exactly the credentials and the session secret to fill in, and no dangerous flag on', () => {
-    expect(Object.keys(example).filter((name) => example[name] === '').sort()).toEqual(Object.keys(filledIn).sort());
+    expect(
+      Object.keys(example)
+        .filter((name) => example[name] === '')
+        .sort(),
+    ).toEqual(Object.keys(filledIn).sort());
     expect(example).toMatchObject({
       WRISTBAND_CALLBACK_URL: 'http://localhost:3001/auth/callback',
       WRISTBAND_LOGIN_URL: 'http://localhost:3001/auth/login',
@@ -62,7 +72,10 @@ describe('.env.example as shipped starts the app', () => {
     expect(loadAppConfig(env).port).toBe(3001);
     // As src/main.ts does, in process: tsx (which runs main.ts directly) emits no decorator metadata, ts-jest does.
     // Only the listening port differs from the file (3001 may be taken on a test machine); URLs keep :3001.
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ env }), { logger: false, abortOnError: false });
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ env }), {
+      logger: false,
+      abortOnError: false,
+    });
     setUpHttpApp(app, env);
     const port = await freePort();
     await app.listen(port, '127.0.0.1');
@@ -73,16 +86,22 @@ describe('.env.example as shipped starts the app', () => {
       const authorize = new URL(login.location!);
       expect(authorize.origin).toBe(`https://x-${vanity}`);
       expect(authorize.pathname).toBe('/api/v1/oauth2/authorize');
-      expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:3001/auth/callback');
+      expect(authorize.searchParams.get('redirect_uri')).toBe(
+        'http://localhost:3001/auth/callback',
+      );
       const cookies = login.headers['set-cookie'] ?? [];
       expect(cookies).toHaveLength(1);
       expect(cookies[0]).toMatch(/^__Host-wb_login_[A-Za-z0-9_-]+=/);
-      expect(cookies[0].split('; ').slice(1)).toEqual(expect.arrayContaining(['HttpOnly', 'Path=/', 'Secure']));
+      expect(cookies[0].split('; ').slice(1)).toEqual(
+        expect.arrayContaining(['HttpOnly', 'Path=/', 'Secure']),
+      );
       expect(cookies[0]).not.toMatch(/Domain=/i);
 
       // Tenant discovery goes to Wristband's application login page, over https too.
       const discovery = await request(`http://localhost:${port}/auth/login`);
-      expect(discovery.location).toBe(`https://${vanity}/login?client_id=${filledIn.WRISTBAND_CLIENT_ID}`);
+      expect(discovery.location).toBe(
+        `https://${vanity}/login?client_id=${filledIn.WRISTBAND_CLIENT_ID}`,
+      );
     } finally {
       await app.close();
     }

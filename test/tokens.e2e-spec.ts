@@ -13,7 +13,14 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
     // The shortest token the emulator issues (see its README): expired for the app after PAST_EXPIRY_MS.
     stack = await startStack({
       emulator: { accessTokenTtlSeconds: TOKEN_TTL_SECONDS },
-      wristband: { tokens: { expiryBufferSeconds: 0, retryBaseDelayMs: 50, requestTimeoutMs: 1000, refreshBudgetMs: 3000 } },
+      wristband: {
+        tokens: {
+          expiryBufferSeconds: 0,
+          retryBaseDelayMs: 50,
+          requestTimeoutMs: 1000,
+          refreshBudgetMs: 3000,
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -43,7 +50,12 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
 
   it('503 twice, then success → 200 after retries', async () => {
     const jar = await expiredSession();
-    stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', status: 503, times: 2 });
+    stack.emulator.injectFault({
+      endpoint: 'token',
+      grantType: 'refresh_token',
+      status: 503,
+      times: 2,
+    });
     const res = await me(jar);
     expect(res.status).toBe(200);
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(3);
@@ -51,7 +63,13 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
 
   it('429 with Retry-After is honoured and retried', async () => {
     const jar = await expiredSession();
-    stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', status: 429, headers: { 'retry-after': '1' }, times: 1 });
+    stack.emulator.injectFault({
+      endpoint: 'token',
+      grantType: 'refresh_token',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      times: 1,
+    });
     const started = Date.now();
     expect((await me(jar)).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
@@ -60,7 +78,12 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
 
   it('token endpoint hanging → bounded wait and a clean 503; the session survives', async () => {
     const jar = await expiredSession();
-    stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', hang: true, times: Infinity });
+    stack.emulator.injectFault({
+      endpoint: 'token',
+      grantType: 'refresh_token',
+      hang: true,
+      times: Infinity,
+    });
     const started = Date.now();
     const res = await me(jar);
     const waited = Date.now() - started;
@@ -80,7 +103,13 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
 
   it('never retries a 4xx: invalid_client keeps the session and answers 503', async () => {
     const jar = await expiredSession();
-    stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', status: 401, body: { error: 'invalid_client' }, times: 1 });
+    stack.emulator.injectFault({
+      endpoint: 'token',
+      grantType: 'refresh_token',
+      status: 401,
+      body: { error: 'invalid_client' },
+      times: 1,
+    });
     const res = await me(jar);
     expect(res.status).toBe(503);
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
@@ -102,7 +131,9 @@ describe('token refresh: one at a time, resilient to Wristband faults', () => {
     const res = await me(jar);
     expect(res.status).toBe(401);
     expect(res.json()).toMatchObject({ reason: 'session_expired' });
-    expect(res.headers['set-cookie']?.find((c) => c.startsWith('wb_session='))).toMatch(/Max-Age=0/);
+    expect(res.headers['set-cookie']?.find((c) => c.startsWith('wb_session='))).toMatch(
+      /Max-Age=0/,
+    );
   });
 });
 
@@ -114,7 +145,14 @@ describe('Wristband failing while the access token still works (inside the buffe
     // 5 s tokens and the default buffer: due after 2.5 s, valid 2.5 s more.
     stack = await startStack({
       emulator: { accessTokenTtlSeconds: 5 },
-      wristband: { tokens: { refreshMaxAttempts: 2, retryBaseDelayMs: 10, refreshBudgetMs: 600, requestTimeoutMs: 1000 } },
+      wristband: {
+        tokens: {
+          refreshMaxAttempts: 2,
+          retryBaseDelayMs: 10,
+          refreshBudgetMs: 600,
+          requestTimeoutMs: 1000,
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -125,19 +163,29 @@ describe('Wristband failing while the access token still works (inside the buffe
   it.each([
     { failure: 'answering 503', fault: { status: 503 }, tokenCalls: 2 }, // answered: retried once
     { failure: 'hanging', fault: { hang: true }, tokenCalls: 1 }, // unanswered: never sent twice
-  ])('token endpoint $failure: one request pays the wait, the next ones go on at once with the token', async ({ fault, tokenCalls }) => {
-    const { jar } = await login(stack, stack.app);
-    const { expiresAt } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{ expiresAt: number }>();
-    await sleep(Math.max(0, expiresAt + 20 - Date.now()));
-    stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', times: Infinity, ...fault });
-    stack.emulator.resetCalls();
+  ])(
+    'token endpoint $failure: one request pays the wait, the next ones go on at once with the token',
+    async ({ fault, tokenCalls }) => {
+      const { jar } = await login(stack, stack.app);
+      const { expiresAt } = (await request(`${stack.app.url}/auth/token`, { jar })).json<{
+        expiresAt: number;
+      }>();
+      await sleep(Math.max(0, expiresAt + 20 - Date.now()));
+      stack.emulator.injectFault({
+        endpoint: 'token',
+        grantType: 'refresh_token',
+        times: Infinity,
+        ...fault,
+      });
+      stack.emulator.resetCalls();
 
-    expect((await me(jar)).status).toBe(200);
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(tokenCalls);
-    // Within the back-off, while the token is valid: no token call, so no wait for Wristband.
-    for (let i = 0; i < 10; i++) expect((await me(jar)).status).toBe(200);
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(tokenCalls);
-  });
+      expect((await me(jar)).status).toBe(200);
+      expect(stack.emulator.calls('token', 'refresh_token')).toBe(tokenCalls);
+      // Within the back-off, while the token is valid: no token call, so no wait for Wristband.
+      for (let i = 0; i < 10; i++) expect((await me(jar)).status).toBe(200);
+      expect(stack.emulator.calls('token', 'refresh_token')).toBe(tokenCalls);
+    },
+  );
 });
 
 describe('CSRF on cookie-authenticated unsafe methods', () => {
@@ -151,13 +199,24 @@ describe('CSRF on cookie-authenticated unsafe methods', () => {
 
   it('accepts the token from the session in x-csrf-token (any header case), rejects a wrong or missing one', async () => {
     const { jar } = await login(stack, stack.app);
-    const { csrfToken } = (await request(`${stack.app.url}/auth/session`, { jar })).json<{ csrfToken: string }>();
-    const cookieToken = jar.cookieHeader(new URL(stack.app.url))!.split('; ').find((c) => c.startsWith('CSRF-TOKEN='))!.slice(11);
+    const { csrfToken } = (await request(`${stack.app.url}/auth/session`, { jar })).json<{
+      csrfToken: string;
+    }>();
+    const cookieToken = jar
+      .cookieHeader(new URL(stack.app.url))!
+      .split('; ')
+      .find((c) => c.startsWith('CSRF-TOKEN='))!
+      .slice(11);
     expect(cookieToken).toBe(csrfToken);
 
     const tenantId = stack.emulator.tenant('acme').id;
     const post = (headers: Record<string, string>) =>
-      request(`${stack.app.url}/api/tenants/${tenantId}/projects`, { method: 'POST', jar, headers, body: { name: 'New' } });
+      request(`${stack.app.url}/api/tenants/${tenantId}/projects`, {
+        method: 'POST',
+        jar,
+        headers,
+        body: { name: 'New' },
+      });
     const missing = await post({});
     expect(missing.status).toBe(403);
     expect(missing.json()).toMatchObject({ reason: 'csrf_failed' });
@@ -172,14 +231,29 @@ describe('CSRF on cookie-authenticated unsafe methods', () => {
   it('a cross-site form post to /auth/logout does not log the user out', async () => {
     const { jar } = await login(stack, stack.app);
     // A cross-site form post carries no SameSite=Lax cookie and no header.
-    const crossSite = await request(`${stack.app.url}/auth/logout`, { method: 'POST', body: new URLSearchParams({}) });
+    const crossSite = await request(`${stack.app.url}/auth/logout`, {
+      method: 'POST',
+      body: new URLSearchParams({}),
+    });
     expect(crossSite.status).toBe(403);
     expect(crossSite.headers['set-cookie']?.length ?? 0).toBe(0);
     // Same-site without the header: refused too, session intact.
-    expect((await request(`${stack.app.url}/auth/logout`, { method: 'POST', jar })).status).toBe(403);
+    expect((await request(`${stack.app.url}/auth/logout`, { method: 'POST', jar })).status).toBe(
+      403,
+    );
     expect((await request(`${stack.app.url}/api/me`, { jar })).status).toBe(200);
-    const { csrfToken } = (await request(`${stack.app.url}/auth/session`, { jar })).json<{ csrfToken: string }>();
-    expect((await request(`${stack.app.url}/auth/logout`, { method: 'POST', jar, headers: { 'x-csrf-token': csrfToken } })).status).toBe(302);
+    const { csrfToken } = (await request(`${stack.app.url}/auth/session`, { jar })).json<{
+      csrfToken: string;
+    }>();
+    expect(
+      (
+        await request(`${stack.app.url}/auth/logout`, {
+          method: 'POST',
+          jar,
+          headers: { 'x-csrf-token': csrfToken },
+        })
+      ).status,
+    ).toBe(302);
     expect((await request(`${stack.app.url}/api/me`, { jar })).status).toBe(401);
   });
 });

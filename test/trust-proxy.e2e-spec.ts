@@ -40,7 +40,10 @@ async function startApp(trustProxy: string | undefined) {
   const appEnv = env(port, trustProxy);
   @Module({ imports: [AppModule.forRoot({ env: appEnv })], controllers: [RequestInfoController] })
   class ProbeModule {}
-  const app = await NestFactory.create<NestExpressApplication>(ProbeModule, { logger: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(ProbeModule, {
+    logger: false,
+    abortOnError: false,
+  });
   setUpHttpApp(app, appEnv);
   await app.listen(port, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}` };
@@ -48,7 +51,10 @@ async function startApp(trustProxy: string | undefined) {
 
 const FROM_PROXY = { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' };
 /** A client that sends its own forwarded headers through a proxy that appends to them. */
-const SPOOFED_THROUGH_PROXY = { 'x-forwarded-for': '198.51.100.66, 203.0.113.9', 'x-forwarded-proto': 'https' };
+const SPOOFED_THROUGH_PROXY = {
+  'x-forwarded-for': '198.51.100.66, 203.0.113.9',
+  'x-forwarded-proto': 'https',
+};
 const DIRECT = { ip: '127.0.0.1', protocol: 'http', secure: false };
 const FORWARDED = { ip: '203.0.113.9', protocol: 'https', secure: true };
 
@@ -90,7 +96,9 @@ describe.each([
       expect(login.headers['set-cookie']).toHaveLength(1);
       const [cookie] = login.headers['set-cookie']!;
       expect(cookie).toMatch(/^__Host-wb_login_[A-Za-z0-9_-]+=/);
-      expect(cookie.split('; ').slice(1)).toEqual(expect.arrayContaining(['HttpOnly', 'Path=/', 'Secure']));
+      expect(cookie.split('; ').slice(1)).toEqual(
+        expect.arrayContaining(['HttpOnly', 'Path=/', 'Secure']),
+      );
     }
   });
 });

@@ -20,14 +20,16 @@ describe('two applications in one process', () => {
     const app = stack.apps[i];
     const start = await request(`${app.url}/auth/login?tenant_name=acme`);
     expect(start.status).toBe(302);
-    expect(new URL(start.location!).searchParams.get('redirect_uri')).toBe(`${app.url}/auth/callback`);
+    expect(new URL(start.location!).searchParams.get('redirect_uri')).toBe(
+      `${app.url}/auth/callback`,
+    );
   });
 
   it.each([
     [0, 'wb_session'],
     [1, 'second_app_session'],
   ])('app %i completes the login itself, with its own session cookie', async (i, cookieName) => {
-    const app = stack.apps[i as number];
+    const app = stack.apps[i];
     const { jar, callback } = await login(stack, app);
     expect(callback.status).toBe(302);
     expect(callback.headers['set-cookie']!.some((c) => c.startsWith(`${cookieName}=`))).toBe(true);

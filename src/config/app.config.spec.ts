@@ -21,19 +21,34 @@ function problemsOf(env: NodeJS.ProcessEnv): string {
 
 describe('loadAppConfig', () => {
   it('applies the documented defaults, which start without the dangerous flag (loopback http)', () => {
-    const config = loadAppConfig({ ...valid, WRISTBAND_CALLBACK_URL: undefined, WRISTBAND_LOGIN_URL: undefined });
+    const config = loadAppConfig({
+      ...valid,
+      WRISTBAND_CALLBACK_URL: undefined,
+      WRISTBAND_LOGIN_URL: undefined,
+    });
     expect(config.port).toBe(3001);
     expect(config.wristband.dangerouslyAllowHttp).toBe(false);
     expect(config.wristband.bearer).toBeUndefined();
     expect(config.wristband.callbackUrl).toBe('http://localhost:3001/auth/callback');
     expect(config.wristband.loginUrl).toBe('http://localhost:3001/auth/login');
-    expect(config.wristband.scopes).toEqual(['openid', 'offline_access', 'email', 'profile', 'roles']);
+    expect(config.wristband.scopes).toEqual([
+      'openid',
+      'offline_access',
+      'email',
+      'profile',
+      'roles',
+    ]);
     expect(config.wristband.isApplicationCustomDomainActive).toBe(false);
   });
 
   it('names every missing variable at once', () => {
     const message = problemsOf({});
-    for (const name of ['WRISTBAND_APPLICATION_VANITY_DOMAIN', 'WRISTBAND_CLIENT_ID', 'WRISTBAND_CLIENT_SECRET', 'SESSION_SECRETS']) {
+    for (const name of [
+      'WRISTBAND_APPLICATION_VANITY_DOMAIN',
+      'WRISTBAND_CLIENT_ID',
+      'WRISTBAND_CLIENT_SECRET',
+      'SESSION_SECRETS',
+    ]) {
       expect(message).toContain(name);
     }
   });
@@ -55,48 +70,88 @@ describe('loadAppConfig', () => {
   });
 
   it('refuses the dangerous http flag in production', () => {
-    expect(problemsOf({ ...valid, NODE_ENV: 'production', WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true' })).toContain(
-      'WRISTBAND_DANGEROUSLY_ALLOW_HTTP is refused when NODE_ENV=production',
-    );
+    expect(
+      problemsOf({ ...valid, NODE_ENV: 'production', WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true' }),
+    ).toContain('WRISTBAND_DANGEROUSLY_ALLOW_HTTP is refused when NODE_ENV=production');
   });
 
   it('accepts http app URLs on loopback hosts without the flag', () => {
     for (const origin of ['http://localhost:3001', 'http://127.0.0.1:8080', 'http://[::1]:3001']) {
-      const config = loadAppConfig({ ...valid, WRISTBAND_CALLBACK_URL: `${origin}/auth/callback`, WRISTBAND_LOGIN_URL: `${origin}/auth/login` });
+      const config = loadAppConfig({
+        ...valid,
+        WRISTBAND_CALLBACK_URL: `${origin}/auth/callback`,
+        WRISTBAND_LOGIN_URL: `${origin}/auth/login`,
+      });
       expect(config.wristband.callbackUrl).toBe(`${origin}/auth/callback`);
     }
   });
 
   it('requires https for other hosts unless the dangerous flag is on', () => {
-    const message = problemsOf({ ...valid, WRISTBAND_CALLBACK_URL: 'http://app.example.com/auth/callback', WRISTBAND_LOGIN_URL: 'http://localhost.example.com/auth/login' });
-    expect(message).toContain('WRISTBAND_CALLBACK_URL must use https (http only on a loopback host');
+    const message = problemsOf({
+      ...valid,
+      WRISTBAND_CALLBACK_URL: 'http://app.example.com/auth/callback',
+      WRISTBAND_LOGIN_URL: 'http://localhost.example.com/auth/login',
+    });
+    expect(message).toContain(
+      'WRISTBAND_CALLBACK_URL must use https (http only on a loopback host',
+    );
     expect(message).toContain('WRISTBAND_LOGIN_URL must use https (http only on a loopback host');
-    expect(loadAppConfig({ ...valid, WRISTBAND_CALLBACK_URL: 'http://app.example.com/auth/callback', WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true' }).wristband.callbackUrl)
-      .toBe('http://app.example.com/auth/callback');
+    expect(
+      loadAppConfig({
+        ...valid,
+        WRISTBAND_CALLBACK_URL: 'http://app.example.com/auth/callback',
+        WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true',
+      }).wristband.callbackUrl,
+    ).toBe('http://app.example.com/auth/callback');
   });
 
   it('refuses http app URLs in production, loopback and defaults included, naming each variable', () => {
-    expect(problemsOf({ ...valid, NODE_ENV: 'production', WRISTBAND_CALLBACK_URL: 'http://localhost:3001/auth/callback' }))
-      .toBe('Invalid environment configuration:\n  - WRISTBAND_CALLBACK_URL must use https when NODE_ENV=production');
-    expect(problemsOf({ ...valid, NODE_ENV: 'production', WRISTBAND_CALLBACK_URL: undefined, WRISTBAND_LOGIN_URL: undefined })).toBe(
+    expect(
+      problemsOf({
+        ...valid,
+        NODE_ENV: 'production',
+        WRISTBAND_CALLBACK_URL: 'http://localhost:3001/auth/callback',
+      }),
+    ).toBe(
+      'Invalid environment configuration:\n  - WRISTBAND_CALLBACK_URL must use https when NODE_ENV=production',
+    );
+    expect(
+      problemsOf({
+        ...valid,
+        NODE_ENV: 'production',
+        WRISTBAND_CALLBACK_URL: undefined,
+        WRISTBAND_LOGIN_URL: undefined,
+      }),
+    ).toBe(
       'Invalid environment configuration:\n' +
         '  - WRISTBAND_CALLBACK_URL must use https when NODE_ENV=production\n' +
         '  - WRISTBAND_LOGIN_URL must use https when NODE_ENV=production',
     );
-    expect(loadAppConfig({ ...valid, NODE_ENV: 'production' }).wristband.callbackUrl).toBe(valid.WRISTBAND_CALLBACK_URL);
+    expect(loadAppConfig({ ...valid, NODE_ENV: 'production' }).wristband.callbackUrl).toBe(
+      valid.WRISTBAND_CALLBACK_URL,
+    );
   });
 
   it('reads WRISTBAND_BEARER_ALLOWED_CLIENT_IDS as a comma list; unset or empty accepts every client', () => {
-    expect(loadAppConfig({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ' spa-client, mobile-client ,' }).wristband.bearer)
-      .toEqual({ allowedClientIds: ['spa-client', 'mobile-client'] });
-    expect(loadAppConfig({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ' , ' }).wristband.bearer).toBeUndefined();
+    expect(
+      loadAppConfig({
+        ...valid,
+        WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ' spa-client, mobile-client ,',
+      }).wristband.bearer,
+    ).toEqual({ allowedClientIds: ['spa-client', 'mobile-client'] });
+    expect(
+      loadAppConfig({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ' , ' }).wristband.bearer,
+    ).toBeUndefined();
     expect(problemsOf({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: 'spa client' })).toBe(
       'Invalid environment configuration:\n  - WRISTBAND_BEARER_ALLOWED_CLIENT_IDS must be client ids without spaces or commas',
     );
   });
 
   it('splits rotated secrets', () => {
-    const config = loadAppConfig({ ...valid, SESSION_SECRETS: `${'n'.repeat(32)}, ${'o'.repeat(40)}` });
+    const config = loadAppConfig({
+      ...valid,
+      SESSION_SECRETS: `${'n'.repeat(32)}, ${'o'.repeat(40)}`,
+    });
     expect(config.wristband.sessionSecrets).toEqual(['n'.repeat(32), 'o'.repeat(40)]);
   });
 });

@@ -32,7 +32,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
 
   const portText = value('PORT') ?? '3001';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push('PORT must be a port number (1-65535)');
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535)
+    problems.push('PORT must be a port number (1-65535)');
   const server = readServerConfig(env);
   problems.push(...server.problems);
 

@@ -18,7 +18,9 @@ describe('readServerConfig', () => {
       config: { host: '127.0.0.1', trustProxy: false, shutdownTimeoutMs: 10_000 },
       problems: [],
     });
-    expect(readServerConfig({ HOST: ' ', TRUST_PROXY: '', SHUTDOWN_TIMEOUT_MS: '' }).config).toEqual({
+    expect(
+      readServerConfig({ HOST: ' ', TRUST_PROXY: '', SHUTDOWN_TIMEOUT_MS: '' }).config,
+    ).toEqual({
       host: '127.0.0.1',
       trustProxy: false,
       shutdownTimeoutMs: 10_000,
@@ -26,14 +28,31 @@ describe('readServerConfig', () => {
   });
 
   it('HOST: an IPv4 or IPv6 address or a host name', () => {
-    for (const host of ['0.0.0.0', '::', '::1', '10.1.2.3', 'localhost', 'app-1.internal.example.com']) {
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '::1',
+      '10.1.2.3',
+      'localhost',
+      'app-1.internal.example.com',
+    ]) {
       expect(readServerConfig({ HOST: host })).toEqual({
         config: { host, trustProxy: false, shutdownTimeoutMs: 10_000 },
         problems: [],
       });
     }
-    for (const host of ['http://0.0.0.0', '[::]', '0.0.0.0:3001', 'my host', '-bad.example.com', '10.0.0.256', '1.2.3']) {
-      expect(problems({ HOST: host })).toEqual(['HOST must be an IP address (e.g. 0.0.0.0) or a host name']);
+    for (const host of [
+      'http://0.0.0.0',
+      '[::]',
+      '0.0.0.0:3001',
+      'my host',
+      '-bad.example.com',
+      '10.0.0.256',
+      '1.2.3',
+    ]) {
+      expect(problems({ HOST: host })).toEqual([
+        'HOST must be an IP address (e.g. 0.0.0.0) or a host name',
+      ]);
     }
   });
 
@@ -65,26 +84,63 @@ describe('readServerConfig', () => {
   });
 
   it('every TRUST_PROXY value it accepts is one Express accepts', () => {
-    for (const text of ['false', 'true', '0', '3', '10.0.0.1', '10.0.0.0/8, fd00::/8, ::1, ::ffff:10.0.0.1, 10.0.0.0/1, 2001:db8::/128']) {
+    for (const text of [
+      'false',
+      'true',
+      '0',
+      '3',
+      '10.0.0.1',
+      '10.0.0.0/8, fd00::/8, ::1, ::ffff:10.0.0.1, 10.0.0.0/1, 2001:db8::/128',
+    ]) {
       expect(() => express().set('trust proxy', trustProxy(text))).not.toThrow();
     }
   });
 
   it('refuses anything else, naming the variable but never the value', () => {
-    for (const text of ['yes', 'no', 'on', 'loopback', '-1', '1.5', '1e3', 'example.com', '10.0.0.256', '10.0.0.1/33', '10.0.0.0/0', '::/0', '10.0.0.0/-1', 'fd00::/129', '10.0.0.0/8/8', 'fe80::1%eth0', '10.0.0.1/', '/8', '99999999999999999999']) {
+    for (const text of [
+      'yes',
+      'no',
+      'on',
+      'loopback',
+      '-1',
+      '1.5',
+      '1e3',
+      'example.com',
+      '10.0.0.256',
+      '10.0.0.1/33',
+      '10.0.0.0/0',
+      '::/0',
+      '10.0.0.0/-1',
+      'fd00::/129',
+      '10.0.0.0/8/8',
+      'fe80::1%eth0',
+      '10.0.0.1/',
+      '/8',
+      '99999999999999999999',
+    ]) {
       expect(problems({ TRUST_PROXY: text })).toEqual([TRUST_PROXY_PROBLEM]);
     }
     // In a list, the position of the bad entry (not its text).
-    expect(problems({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.300' })).toEqual([`${TRUST_PROXY_PROBLEM} (entry 2 is neither)`]);
-    expect(problems({ TRUST_PROXY: '10.0.0.0/8,,10.0.0.1' })).toEqual([`${TRUST_PROXY_PROBLEM} (entry 2 is neither)`]);
-    expect(problems({ TRUST_PROXY: 'true,10.0.0.1' })).toEqual([`${TRUST_PROXY_PROBLEM} (entry 1 is neither)`]);
+    expect(problems({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.300' })).toEqual([
+      `${TRUST_PROXY_PROBLEM} (entry 2 is neither)`,
+    ]);
+    expect(problems({ TRUST_PROXY: '10.0.0.0/8,,10.0.0.1' })).toEqual([
+      `${TRUST_PROXY_PROBLEM} (entry 2 is neither)`,
+    ]);
+    expect(problems({ TRUST_PROXY: 'true,10.0.0.1' })).toEqual([
+      `${TRUST_PROXY_PROBLEM} (entry 1 is neither)`,
+    ]);
     expect(readServerConfig({ TRUST_PROXY: 'yes' }).config.trustProxy).toBe(false);
   });
 
   it('SHUTDOWN_TIMEOUT_MS: a positive whole number of milliseconds a Node timer can hold', () => {
-    expect(readServerConfig({ SHUTDOWN_TIMEOUT_MS: '30000' }).config.shutdownTimeoutMs).toBe(30_000);
+    expect(readServerConfig({ SHUTDOWN_TIMEOUT_MS: '30000' }).config.shutdownTimeoutMs).toBe(
+      30_000,
+    );
     expect(readServerConfig({ SHUTDOWN_TIMEOUT_MS: '1' }).config.shutdownTimeoutMs).toBe(1);
-    expect(readServerConfig({ SHUTDOWN_TIMEOUT_MS: '2147483647' }).config.shutdownTimeoutMs).toBe(2_147_483_647);
+    expect(readServerConfig({ SHUTDOWN_TIMEOUT_MS: '2147483647' }).config.shutdownTimeoutMs).toBe(
+      2_147_483_647,
+    );
     for (const text of ['0', '-5', '1.5', '10s', '1e4', '2147483648', 'ten']) {
       expect(problems({ SHUTDOWN_TIMEOUT_MS: text })).toEqual([
         'SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647',
@@ -103,7 +159,12 @@ describe('readServerConfig', () => {
   it('loadAppConfig reports them with the other variables in one EnvValidationError, and returns them', () => {
     let error: unknown;
     try {
-      loadAppConfig({ PORT: 'x', HOST: 'a b', TRUST_PROXY: '10.0.0.0/99', SHUTDOWN_TIMEOUT_MS: '0' });
+      loadAppConfig({
+        PORT: 'x',
+        HOST: 'a b',
+        TRUST_PROXY: '10.0.0.0/99',
+        SHUTDOWN_TIMEOUT_MS: '0',
+      });
     } catch (err) {
       error = err;
     }
@@ -127,6 +188,10 @@ describe('readServerConfig', () => {
       TRUST_PROXY: '10.0.0.0/8,fd00::/8',
       SHUTDOWN_TIMEOUT_MS: '25000',
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', trustProxy: ['10.0.0.0/8', 'fd00::/8'], shutdownTimeoutMs: 25_000 });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      trustProxy: ['10.0.0.0/8', 'fd00::/8'],
+      shutdownTimeoutMs: 25_000,
+    });
   });
 });

@@ -29,7 +29,8 @@ export interface ServerConfigResult {
 
 /** Node's timers fire at once (with a warning) beyond this many milliseconds. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 /** Reads `HOST`, `TRUST_PROXY` and `SHUTDOWN_TIMEOUT_MS`; unset or empty means the default. */
 export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfigResult {
@@ -41,7 +42,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfigResult {
 
   const host = value('HOST') ?? '127.0.0.1';
   // All digits and dots but not an address (`10.0.0.256`) is a typo, not a host name.
-  if (!isIP(host) && (!HOST_NAME.test(host) || /^[\d.]+$/.test(host))) problems.push('HOST must be an IP address (e.g. 0.0.0.0) or a host name');
+  if (!isIP(host) && (!HOST_NAME.test(host) || /^[\d.]+$/.test(host)))
+    problems.push('HOST must be an IP address (e.g. 0.0.0.0) or a host name');
 
   const trust = parseTrustProxy(value('TRUST_PROXY') ?? 'false');
   if (typeof trust === 'string') problems.push(`TRUST_PROXY ${trust}`);
@@ -49,16 +51,23 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfigResult {
   const timeoutText = value('SHUTDOWN_TIMEOUT_MS') ?? '10000';
   const shutdownTimeoutMs = Number(timeoutText);
   if (!/^\d+$/.test(timeoutText) || shutdownTimeoutMs < 1 || shutdownTimeoutMs > MAX_TIMER_MS) {
-    problems.push(`SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
+    problems.push(
+      `SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`,
+    );
   }
 
   return {
-    config: { host, trustProxy: typeof trust === 'string' ? false : trust.value, shutdownTimeoutMs },
+    config: {
+      host,
+      trustProxy: typeof trust === 'string' ? false : trust.value,
+      shutdownTimeoutMs,
+    },
     problems,
   };
 }
 
-const TRUST_PROXY_FORMS = 'must be false, true, a hop count or a comma-separated list of IP addresses and CIDR ranges';
+const TRUST_PROXY_FORMS =
+  'must be false, true, a hop count or a comma-separated list of IP addresses and CIDR ranges';
 
 /** The parsed value, or what is wrong with it (without the value). */
 function parseTrustProxy(text: string): { value: TrustProxy } | string {
@@ -71,7 +80,9 @@ function parseTrustProxy(text: string): { value: TrustProxy } | string {
   const entries = text.split(',').map((s) => s.trim());
   const bad = entries.findIndex((entry) => !isAddressOrRange(entry));
   if (bad === -1) return { value: entries };
-  return entries.length > 1 ? `${TRUST_PROXY_FORMS} (entry ${bad + 1} is neither)` : TRUST_PROXY_FORMS;
+  return entries.length > 1
+    ? `${TRUST_PROXY_FORMS} (entry ${bad + 1} is neither)`
+    : TRUST_PROXY_FORMS;
 }
 
 /** `10.0.0.1`, `10.0.0.0/8`, `fd00::1`, `fd00::/8`. Zone ids (`fe80::1%eth0`) are refused: Express's parser refuses them. */
@@ -82,5 +93,7 @@ function isAddressOrRange(entry: string): boolean {
   if (family === 0) return false;
   if (prefix === undefined) return true;
   // Express's parser refuses /0: `true` says "any proxy".
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128);
+  return (
+    /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128)
+  );
 }

@@ -8,7 +8,10 @@ import { HOME_PAGE } from './home.page.js';
 export class HomeController {
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
-  @Header('content-security-policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'")
+  @Header(
+    'content-security-policy',
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'",
+  )
   home(): string {
     return HOME_PAGE;
   }

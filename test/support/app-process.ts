@@ -56,9 +56,18 @@ export async function buildApp(): Promise<BuiltApp> {
   writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }));
   const shim = join(out, 'node_modules/nestjs-wristband');
   mkdirSync(shim, { recursive: true });
-  writeFileSync(join(shim, 'package.json'), JSON.stringify({ name: 'nestjs-wristband', type: 'module', exports: './index.js' }));
-  writeFileSync(join(shim, 'index.js'), "export * from '../../packages/nestjs-wristband/src/index.js';\n");
-  return { main: join(out, 'src/main.js'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  writeFileSync(
+    join(shim, 'package.json'),
+    JSON.stringify({ name: 'nestjs-wristband', type: 'module', exports: './index.js' }),
+  );
+  writeFileSync(
+    join(shim, 'index.js'),
+    "export * from '../../packages/nestjs-wristband/src/index.js';\n",
+  );
+  return {
+    main: join(out, 'src/main.js'),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface Exit {
@@ -79,7 +88,11 @@ export interface AppProcess {
 }
 
 /** Starts the built app with exactly `env` (plus PATH) and resolves once `/health` answers 200. */
-export async function startAppProcess(app: BuiltApp, port: number, env: NodeJS.ProcessEnv): Promise<AppProcess> {
+export async function startAppProcess(
+  app: BuiltApp,
+  port: number,
+  env: NodeJS.ProcessEnv,
+): Promise<AppProcess> {
   const child = spawn(process.execPath, [app.main], {
     // Its own directory: a developer's `.env` in the repository must not leak into the test.
     cwd: join(app.main, '../..'),
@@ -87,9 +100,11 @@ export async function startAppProcess(app: BuiltApp, port: number, env: NodeJS.P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<Exit>((res) => child.once('exit', (code, signal) => res({ code, signal, at: Date.now() })));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<Exit>((res) =>
+    child.once('exit', (code, signal) => res({ code, signal, at: Date.now() })),
+  );
   const proc: AppProcess = {
     child,
     url: `http://localhost:${port}`,
@@ -102,7 +117,8 @@ export async function startAppProcess(app: BuiltApp, port: number, env: NodeJS.P
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`app exited during startup:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`app exited during startup:\n${output}`);
     const health = await request(`${proc.url}/health`, { timeoutMs: 1000 }).catch(() => undefined);
     if (health?.status === 200) return proc;
     if (Date.now() > deadline) {

@@ -40,7 +40,10 @@ export class MapSessionStore implements SessionStore {
             refreshToken: current.refreshToken,
           }
         : session;
-    this.rows.set(handle, { data: JSON.stringify(kept), expiresAt: Date.now() + ttlSeconds * 1000 });
+    this.rows.set(handle, {
+      data: JSON.stringify(kept),
+      expiresAt: Date.now() + ttlSeconds * 1000,
+    });
     this.handles.set(session.id, handle);
     return handle;
   }
@@ -60,7 +63,12 @@ export class MapSessionStore implements SessionStore {
     let ended = 0;
     for (const row of [...this.rows.values()]) {
       const session = JSON.parse(row.data) as WristbandSession;
-      if (session.tenantId === tenantId && session.userId === userId && (await this.destroyById(session.id))) ended++;
+      if (
+        session.tenantId === tenantId &&
+        session.userId === userId &&
+        (await this.destroyById(session.id))
+      )
+        ended++;
     }
     return ended;
   }

@@ -1,5 +1,11 @@
 import 'reflect-metadata';
-import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   CookieJar,
@@ -55,7 +61,11 @@ export interface StackOptions {
 
 export { freePort };
 
-export function appEnv(emulator: WristbandEmulator, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function appEnv(
+  emulator: WristbandEmulator,
+  port: number,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
   return {
     PORT: String(port),
     WRISTBAND_APPLICATION_VANITY_DOMAIN: emulator.vanityDomain,
@@ -71,7 +81,10 @@ export function appEnv(emulator: WristbandEmulator, port: number, extra: NodeJS.
 }
 
 export async function startTestApp(port: number, options: AppModuleOptions): Promise<TestApp> {
-  const app = await NestFactory.create(AppModule.forRoot(options), { logger: false, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(options), {
+    logger: false,
+    abortOnError: false,
+  });
   await app.listen(port, '127.0.0.1');
   return { app, port, url: `http://localhost:${port}`, close: () => app.close() };
 }
@@ -125,8 +138,12 @@ export async function startModuleApp(
 
 /** An emulator plus `instances` app instances wired to it, each on its own loopback port. */
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
-  const ports = await Promise.all(Array.from({ length: Math.max(options.instances ?? 1, 1) }, () => freePort()));
-  const reservedPorts = await Promise.all(Array.from({ length: options.reservePorts ?? 0 }, () => freePort()));
+  const ports = await Promise.all(
+    Array.from({ length: Math.max(options.instances ?? 1, 1) }, () => freePort()),
+  );
+  const reservedPorts = await Promise.all(
+    Array.from({ length: options.reservePorts ?? 0 }, () => freePort()),
+  );
   const emulator = await startEmulator({
     ...options.emulator,
     clients: [
@@ -134,7 +151,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         clientId: CLIENT_ID,
         clientSecret: CLIENT_SECRET,
         redirectUris: [...ports, ...reservedPorts].flatMap((p) =>
-          (options.callbackPaths ?? ['/auth/callback']).map((path) => `http://localhost:${p}${path}`),
+          (options.callbackPaths ?? ['/auth/callback']).map(
+            (path) => `http://localhost:${p}${path}`,
+          ),
         ),
         loginUrl: `http://localhost:${ports[0]}/auth/login`,
       },
@@ -196,8 +215,14 @@ export async function login(
   const jar = opts.jar ?? new CookieJar();
   const query = new URLSearchParams({ tenant_name: opts.tenant ?? 'acme' });
   if (opts.returnUrl) query.set('return_url', opts.returnUrl);
-  const start = await request(`${app.url}/${opts.authRoutePrefix ?? 'auth'}/login?${query}`, { jar });
-  if (start.status !== 302 || !start.location) throw new Error(`login did not redirect: ${start.status} ${start.text}`);
+  const start = await request(
+    `${app.url}/${opts.authRoutePrefix ?? 'auth'}/login?${query.toString()}`,
+    {
+      jar,
+    },
+  );
+  if (start.status !== 302 || !start.location)
+    throw new Error(`login did not redirect: ${start.status} ${start.text}`);
   const callbackUrl = await stack.emulator.authorizeViaForm(
     start.location,
     { username: opts.username ?? 'alice@acme.test', password: opts.password ?? PASSWORD },

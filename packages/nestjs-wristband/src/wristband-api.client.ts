@@ -1,8 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  WristbandRequestError,
-  WristbandUnavailableError,
-} from './errors/wristband.errors.js';
+import { WristbandRequestError, WristbandUnavailableError } from './errors/wristband.errors.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import { TransientFailure, parseRetryAfter, withRetries } from './tokens/retry-policy.js';
 import { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
@@ -20,7 +17,14 @@ export interface TokenResponse {
 const TOKEN_PATH = '/api/v1/oauth2/token';
 
 /** Connection failures that prove the request never left this process: repeating it is always safe. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * The only code that calls Wristband. Every call has a timeout, follows no redirects and
@@ -50,7 +54,12 @@ export class WristbandApiClient implements OnApplicationShutdown {
   async exchangeCode(code: string, codeVerifier: string): Promise<TokenResponse> {
     try {
       return await this.tokenRequest(
-        { grant_type: 'authorization_code', code, redirect_uri: this.options.callbackUrl, code_verifier: codeVerifier },
+        {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: this.options.callbackUrl,
+          code_verifier: codeVerifier,
+        },
         AbortSignal.timeout(this.options.tokens.requestTimeoutMs),
       );
     } catch (err) {
@@ -70,7 +79,12 @@ export class WristbandApiClient implements OnApplicationShutdown {
     const t = this.options.tokens;
     try {
       return await withRetries(
-        { maxAttempts: t.refreshMaxAttempts, budgetMs: t.refreshBudgetMs, baseDelayMs: t.retryBaseDelayMs, idempotent: false },
+        {
+          maxAttempts: t.refreshMaxAttempts,
+          budgetMs: t.refreshBudgetMs,
+          baseDelayMs: t.retryBaseDelayMs,
+          idempotent: false,
+        },
         (remainingMs) => withDeadline(this.refreshRequest(refreshToken), Math.max(1, remainingMs)),
       );
     } catch (err) {
@@ -98,7 +112,10 @@ export class WristbandApiClient implements OnApplicationShutdown {
     const { refreshBudgetMs, requestTimeoutMs } = this.options.tokens;
     const sent = this.tokenRequest(
       { grant_type: 'refresh_token', refresh_token: refreshToken },
-      AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(refreshBudgetMs + requestTimeoutMs)]),
+      AbortSignal.any([
+        this.shutdown.signal,
+        AbortSignal.timeout(refreshBudgetMs + requestTimeoutMs),
+      ]),
     );
     this.unanswered.set(refreshToken, sent);
     const settled = () => {
@@ -117,7 +134,10 @@ export class WristbandApiClient implements OnApplicationShutdown {
       if (!res.ok) throw await this.failure(res);
       const body: unknown = await res.json();
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new WristbandRequestError('userinfo_invalid', 'Userinfo response is not a JSON object');
+        throw new WristbandRequestError(
+          'userinfo_invalid',
+          'Userinfo response is not a JSON object',
+        );
       }
       return body as Record<string, unknown>;
     } catch (err) {
@@ -130,7 +150,10 @@ export class WristbandApiClient implements OnApplicationShutdown {
     try {
       const res = await this.send('/api/v1/oauth2/revoke', {
         method: 'POST',
-        headers: { authorization: this.basicAuth, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: this.basicAuth,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ token, token_type_hint: 'refresh_token' }).toString(),
       });
       if (!res.ok) throw await this.failure(res);
@@ -139,7 +162,10 @@ export class WristbandApiClient implements OnApplicationShutdown {
     }
   }
 
-  private async tokenRequest(form: Record<string, string>, signal: AbortSignal): Promise<TokenResponse> {
+  private async tokenRequest(
+    form: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<TokenResponse> {
     const res = await this.send(
       TOKEN_PATH,
       {
@@ -156,7 +182,10 @@ export class WristbandApiClient implements OnApplicationShutdown {
     if (!res.ok) throw await this.failure(res);
     const body = (await res.json().catch(() => undefined)) as Partial<TokenResponse> | undefined;
     if (!body || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-      throw new WristbandRequestError('token_request_failed', 'Token response lacks access_token or expires_in');
+      throw new WristbandRequestError(
+        'token_request_failed',
+        'Token response lacks access_token or expires_in',
+      );
     }
     return body as TokenResponse;
   }
@@ -167,13 +196,21 @@ export class WristbandApiClient implements OnApplicationShutdown {
     signal: AbortSignal = AbortSignal.timeout(this.options.tokens.requestTimeoutMs),
   ): Promise<Response> {
     try {
-      return await this.options.fetch(`${this.options.wristbandBaseUrl}${path}`, { ...init, redirect: 'manual', signal });
+      return await this.options.fetch(`${this.options.wristbandBaseUrl}${path}`, {
+        ...init,
+        redirect: 'manual',
+        signal,
+      });
     } catch (err) {
       const name = err instanceof Error ? err.name : '';
-      const reason = name === 'TimeoutError' ? 'timed out' : name === 'AbortError' ? 'aborted' : 'network error';
+      const reason =
+        name === 'TimeoutError' ? 'timed out' : name === 'AbortError' ? 'aborted' : 'network error';
       const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
       const maybeProcessed = !(typeof code === 'string' && NOT_SENT.has(code));
-      throw new TransientFailure(`Wristband ${path}: ${reason}`, undefined, { cause: err, maybeProcessed });
+      throw new TransientFailure(`Wristband ${path}: ${reason}`, undefined, {
+        cause: err,
+        maybeProcessed,
+      });
     }
   }
 
@@ -181,18 +218,28 @@ export class WristbandApiClient implements OnApplicationShutdown {
   private async failure(res: Response): Promise<Error> {
     if (res.status >= 500 || res.status === 429) {
       await res.body?.cancel().catch(() => undefined);
-      return new TransientFailure(`Wristband answered ${res.status}`, parseRetryAfter(res.headers.get('retry-after')));
+      return new TransientFailure(
+        `Wristband answered ${res.status}`,
+        parseRetryAfter(res.headers.get('retry-after')),
+      );
     }
     const body = (await res.json().catch(() => ({}))) as { error?: unknown };
     const oauthError = typeof body.error === 'string' ? body.error.slice(0, 64) : undefined;
     const code = oauthError === 'invalid_grant' ? 'invalid_grant' : 'token_request_failed';
-    return new WristbandRequestError(code, `Wristband answered ${res.status}${oauthError ? ` (${oauthError})` : ''}`, oauthError, res.status);
+    return new WristbandRequestError(
+      code,
+      `Wristband answered ${res.status}${oauthError ? ` (${oauthError})` : ''}`,
+      oauthError,
+      res.status,
+    );
   }
 
   private finalError(err: unknown, what: string): Error {
     if (err instanceof TransientFailure) {
       this.logger.warn(`Wristband ${what} failed: ${err.message}`);
-      return new WristbandUnavailableError(`Wristband ${what} failed: ${err.message}`, { cause: err });
+      return new WristbandUnavailableError(`Wristband ${what} failed: ${err.message}`, {
+        cause: err,
+      });
     }
     if (err instanceof WristbandRequestError && err.code !== 'invalid_grant') {
       // Misconfiguration (e.g. invalid_client) pages someone; the message carries no secret.
@@ -206,7 +253,11 @@ export class WristbandApiClient implements OnApplicationShutdown {
 function withDeadline<T>(answer: Promise<T>, waitMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new TransientFailure(`Wristband ${TOKEN_PATH}: no answer within ${waitMs} ms`, undefined, { maybeProcessed: true }));
+      reject(
+        new TransientFailure(`Wristband ${TOKEN_PATH}: no answer within ${waitMs} ms`, undefined, {
+          maybeProcessed: true,
+        }),
+      );
     }, waitMs);
     answer.then(resolve, reject).finally(() => clearTimeout(timer));
   });

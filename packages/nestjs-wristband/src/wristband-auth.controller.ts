@@ -2,7 +2,11 @@ import { Controller, Get, Logger, Post, Req, Res, UseGuards } from '@nestjs/comm
 import { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
 import { Public } from './decorators/public.decorator.js';
 import { AuthStrategies } from './decorators/auth-strategies.decorator.js';
-import { WristbandCallbackGuard, WristbandLoginGuard, type WristbandLoginRedirect } from './guards/wristband-login.guard.js';
+import {
+  WristbandCallbackGuard,
+  WristbandLoginGuard,
+  type WristbandLoginRedirect,
+} from './guards/wristband-login.guard.js';
 import { WristbandGuard, type WristbandRequestState } from './guards/wristband.guard.js';
 import { type RawRequest, type RawResponse } from './http/http-exchange.js';
 import { foreignInitiator } from './http/request-initiator.js';
@@ -15,9 +19,15 @@ import { WristbandApiClient } from './wristband-api.client.js';
 import type { WristbandLoginResult } from './wristband.strategy.js';
 import { applicationLoginPageUrl, logoutUrl, normalizeTenantName } from './wristband-urls.js';
 import { assertCsrfToken } from './session/csrf.js';
-import { AccessDeniedError, AuthenticationRequiredError, CrossSiteRequestError } from './errors/wristband.errors.js';
+import {
+  AccessDeniedError,
+  AuthenticationRequiredError,
+  CrossSiteRequestError,
+} from './errors/wristband.errors.js';
 
-type AuthRequest = RawRequest & WristbandRequestState & WristbandLoginRedirect & { wristbandLogin?: WristbandLoginResult };
+type AuthRequest = RawRequest &
+  WristbandRequestState &
+  WristbandLoginRedirect & { wristbandLogin?: WristbandLoginResult };
 
 /**
  * `/auth/*`: login, callback and logout (public even under a global guard) and the session/token
@@ -54,12 +64,14 @@ export class WristbandAuthController {
     const result = req.wristbandLogin!;
     // A login always starts a new session; an older one (maybe another user's) is ended first.
     const previous = await this.sessions.load(req).catch(() => undefined);
-    if (previous?.status === 'ok') await this.sessions.destroy(res, previous.session).catch(() => undefined);
+    if (previous?.status === 'ok')
+      await this.sessions.destroy(res, previous.session).catch(() => undefined);
     try {
       await this.sessions.create(res, result.session);
     } catch (err) {
       // No session will hold these tokens (store down, session too large): do not leave them valid.
-      if (result.session.refreshToken) await this.api.revoke(result.session.refreshToken).catch(() => undefined);
+      if (result.session.refreshToken)
+        await this.api.revoke(result.session.refreshToken).catch(() => undefined);
       throw err;
     }
     redirect(res, result.returnUrl ?? this.options.defaultReturnPath);
@@ -88,7 +100,11 @@ export class WristbandAuthController {
   async logoutPost(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
     const lookup = await this.sessions.load(req);
     // A cross-site form post carries no SameSite=Lax cookie: refuse it rather than clear cookies.
-    if (lookup.status === 'none') throw new AccessDeniedError('csrf_failed', 'Logout by POST needs the session cookie and x-csrf-token');
+    if (lookup.status === 'none')
+      throw new AccessDeniedError(
+        'csrf_failed',
+        'Logout by POST needs the session cookie and x-csrf-token',
+      );
     if (lookup.status === 'ok') assertCsrfToken(req, lookup.session);
     await this.endSession(req, res);
   }
@@ -97,7 +113,10 @@ export class WristbandAuthController {
   @Get('session')
   @UseGuards(WristbandGuard)
   @AuthStrategies('session')
-  session(@Req() req: AuthRequest, @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void }) {
+  session(
+    @Req() req: AuthRequest,
+    @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void },
+  ) {
     res.setHeader('cache-control', 'no-store');
     const s = guardedSession(req);
     return {
@@ -118,7 +137,10 @@ export class WristbandAuthController {
   @Get('token')
   @UseGuards(WristbandGuard)
   @AuthStrategies('session')
-  token(@Req() req: AuthRequest, @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void }) {
+  token(
+    @Req() req: AuthRequest,
+    @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void },
+  ) {
     res.setHeader('cache-control', 'no-store');
     const s = guardedSession(req);
     return { accessToken: s.accessToken, expiresAt: this.tokens.bufferedExpiry(s) };
@@ -135,7 +157,9 @@ export class WristbandAuthController {
     if (session?.refreshToken) {
       // Revocation failing must never keep anyone logged in.
       await this.api.revoke(session.refreshToken).catch((err: unknown) => {
-        this.logger.warn(`Refresh token revocation failed during logout: ${(err as Error).message}`);
+        this.logger.warn(
+          `Refresh token revocation failed during logout: ${(err as Error).message}`,
+        );
       });
     }
     await this.sessions.destroy(res, session).catch((err: unknown) => {
@@ -143,7 +167,11 @@ export class WristbandAuthController {
     });
     const tenantName = session?.tenantName ?? normalizeTenantName(query(req, 'tenant_name'));
     const target = tenantName
-      ? logoutUrl(this.options, { tenantName, tenantCustomDomain: session?.tenantCustomDomain }, this.options.postLogoutRedirectUrl)
+      ? logoutUrl(
+          this.options,
+          { tenantName, tenantCustomDomain: session?.tenantCustomDomain },
+          this.options.postLogoutRedirectUrl,
+        )
       : applicationLoginPageUrl(this.options);
     redirect(res, target);
   }

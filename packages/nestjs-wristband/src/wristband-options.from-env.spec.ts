@@ -30,7 +30,9 @@ describe('wristbandOptionsFromEnv', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       bearer: { allowedClientIds: ['spa', 'mobile'] },
     });
-    expect(resolveWristbandOptions(options).wristbandBaseUrl).toBe('https://invotastic-acme.us.wristband.dev');
+    expect(resolveWristbandOptions(options).wristbandBaseUrl).toBe(
+      'https://invotastic-acme.us.wristband.dev',
+    );
   });
 
   it('throws one WristbandConfigurationError naming every bad variable and no value', () => {
@@ -54,7 +56,12 @@ describe('wristbandOptionsFromEnv', () => {
       'WRISTBAND_CLIENT_ID',
       'WRISTBAND_DANGEROUSLY_ALLOW_HTTP',
     ]);
-    for (const secret of ['top-secret-client-secret-value', 'short-secret-value', 'perhaps', 'not-redis']) {
+    for (const secret of [
+      'top-secret-client-secret-value',
+      'short-secret-value',
+      'perhaps',
+      'not-redis',
+    ]) {
       expect(message).not.toContain(secret);
     }
   });

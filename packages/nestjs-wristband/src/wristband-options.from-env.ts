@@ -15,7 +15,9 @@ export const WRISTBAND_ENV_VARIABLES = {
   sessionSecrets: 'SESSION_SECRETS',
   redisUrl: 'REDIS_URL',
   'bearer.allowedClientIds': 'WRISTBAND_BEARER_ALLOWED_CLIENT_IDS',
-} as const satisfies Partial<Record<WristbandOptionField | 'isApplicationCustomDomainActive', string>>;
+} as const satisfies Partial<
+  Record<WristbandOptionField | 'isApplicationCustomDomainActive', string>
+>;
 
 const ENV = WRISTBAND_ENV_VARIABLES;
 
@@ -25,7 +27,9 @@ const ENV = WRISTBAND_ENV_VARIABLES;
  * `WristbandConfigurationError` naming every bad variable, never a value. The graph options
  * (`globalGuard`, `registerAuthRoutes`) are not read from the environment: they belong in code.
  */
-export function wristbandOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): WristbandModuleFactoryOptions {
+export function wristbandOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): WristbandModuleFactoryOptions {
   const problems: string[] = [];
   const value = (name: string): string | undefined => {
     const v = env[name]?.trim();
@@ -40,7 +44,10 @@ export function wristbandOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): W
   };
   /** A comma-separated list; unset or empty is `undefined`. */
   const list = (name: string): string[] | undefined => {
-    const items = (value(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const items = (value(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return items.length ? items : undefined;
   };
 
@@ -60,7 +67,8 @@ export function wristbandOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): W
     ...(allowedClientIds ? { bearer: { allowedClientIds } } : {}),
   };
   const names: Partial<Record<WristbandOptionField, string>> = ENV;
-  for (const p of findOptionProblems(options, env.NODE_ENV)) problems.push(`${names[p.field] ?? p.field} ${p.message}`);
+  for (const p of findOptionProblems(options, env.NODE_ENV))
+    problems.push(`${names[p.field] ?? p.field} ${p.message}`);
   if (problems.length) throw new WristbandConfigurationError(problems);
   return options;
 }

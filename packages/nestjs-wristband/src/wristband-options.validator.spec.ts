@@ -1,6 +1,10 @@
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
 import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
-import { findOptionProblems, isLoopbackHost, resolveWristbandOptions } from './wristband-options.validator.js';
+import {
+  findOptionProblems,
+  isLoopbackHost,
+  resolveWristbandOptions,
+} from './wristband-options.validator.js';
 
 const base: WristbandModuleOptions = {
   applicationVanityDomain: 'invotastic-acme.us.wristband.dev',
@@ -25,23 +29,40 @@ describe('app URLs on loopback http', () => {
     });
   });
 
-  it.each(['http://localhost:3001', 'http://127.0.0.1:3001', 'http://127.8.9.10', 'http://[::1]:3001', 'http://LOCALHOST:3001'])(
-    '%s is accepted for every app URL without the flag',
-    (origin) => {
-      expect(messages({ ...base, callbackUrl: `${origin}/auth/callback`, loginUrl: `${origin}/auth/login`, postLogoutRedirectUrl: `${origin}/` }, 'development'))
-        .toEqual([]);
-    },
-  );
+  it.each([
+    'http://localhost:3001',
+    'http://127.0.0.1:3001',
+    'http://127.8.9.10',
+    'http://[::1]:3001',
+    'http://LOCALHOST:3001',
+  ])('%s is accepted for every app URL without the flag', (origin) => {
+    expect(
+      messages(
+        {
+          ...base,
+          callbackUrl: `${origin}/auth/callback`,
+          loginUrl: `${origin}/auth/login`,
+          postLogoutRedirectUrl: `${origin}/`,
+        },
+        'development',
+      ),
+    ).toEqual([]);
+  });
 
-  it.each(['http://app.example.com', 'http://localhost.example.com', 'http://127.0.0.1.nip.io', 'http://10.0.0.5:3001', 'http://[::2]'])(
-    '%s (not loopback) needs the flag',
-    (origin) => {
-      expect(messages({ ...base, callbackUrl: `${origin}/auth/callback` })).toEqual([
-        'callbackUrl must use https (http only on a loopback host: localhost, 127.x.x.x or [::1]; elsewhere only with dangerouslyAllowHttp)',
-      ]);
-      expect(messages({ ...base, callbackUrl: `${origin}/auth/callback`, dangerouslyAllowHttp: true })).toEqual([]);
-    },
-  );
+  it.each([
+    'http://app.example.com',
+    'http://localhost.example.com',
+    'http://127.0.0.1.nip.io',
+    'http://10.0.0.5:3001',
+    'http://[::2]',
+  ])('%s (not loopback) needs the flag', (origin) => {
+    expect(messages({ ...base, callbackUrl: `${origin}/auth/callback` })).toEqual([
+      'callbackUrl must use https (http only on a loopback host: localhost, 127.x.x.x or [::1]; elsewhere only with dangerouslyAllowHttp)',
+    ]);
+    expect(
+      messages({ ...base, callbackUrl: `${origin}/auth/callback`, dangerouslyAllowHttp: true }),
+    ).toEqual([]);
+  });
 
   it('the flag keeps its meaning: http Wristband URLs, cookies without Secure', () => {
     expect(resolveWristbandOptions({ ...base, dangerouslyAllowHttp: true })).toMatchObject({
@@ -52,36 +73,66 @@ describe('app URLs on loopback http', () => {
   });
 
   it('production refuses http app URLs (loopback and defaults too) and the flag', () => {
-    expect(messages({ ...base, callbackUrl: 'http://localhost:3001/auth/callback', loginUrl: 'https://app.example.com/auth/login' }, 'production'))
-      .toEqual(['callbackUrl must use https when NODE_ENV=production']);
+    expect(
+      messages(
+        {
+          ...base,
+          callbackUrl: 'http://localhost:3001/auth/callback',
+          loginUrl: 'https://app.example.com/auth/login',
+        },
+        'production',
+      ),
+    ).toEqual(['callbackUrl must use https when NODE_ENV=production']);
     expect(messages(base, 'production')).toEqual([
       'callbackUrl must use https when NODE_ENV=production (it defaults to http://localhost:3001/auth/callback: set it)',
       'loginUrl must use https when NODE_ENV=production (it defaults to http://localhost:3001/auth/login: set it)',
     ]);
-    const https = { ...base, callbackUrl: 'https://app.example.com/auth/callback', loginUrl: 'https://app.example.com/auth/login' };
+    const https = {
+      ...base,
+      callbackUrl: 'https://app.example.com/auth/callback',
+      loginUrl: 'https://app.example.com/auth/login',
+    };
     expect(messages(https, 'production')).toEqual([]);
-    expect(messages({ ...https, dangerouslyAllowHttp: true }, 'production')).toEqual(['dangerouslyAllowHttp is refused when NODE_ENV=production']);
-    expect(messages({ ...https, postLogoutRedirectUrl: 'http://127.0.0.1/' }, 'production'))
-      .toEqual(['postLogoutRedirectUrl must use https when NODE_ENV=production']);
+    expect(messages({ ...https, dangerouslyAllowHttp: true }, 'production')).toEqual([
+      'dangerouslyAllowHttp is refused when NODE_ENV=production',
+    ]);
+    expect(
+      messages({ ...https, postLogoutRedirectUrl: 'http://127.0.0.1/' }, 'production'),
+    ).toEqual(['postLogoutRedirectUrl must use https when NODE_ENV=production']);
   });
 
   it('other schemes and relative URLs are refused', () => {
-    expect(messages({ ...base, callbackUrl: 'ftp://localhost/auth/callback', loginUrl: '/auth/login' })).toEqual([
+    expect(
+      messages({ ...base, callbackUrl: 'ftp://localhost/auth/callback', loginUrl: '/auth/login' }),
+    ).toEqual([
       'callbackUrl must be an absolute https URL',
       'loginUrl must be an absolute https URL',
     ]);
   });
 
   it('isLoopbackHost takes URL hostnames', () => {
-    expect(['localhost', '127.0.0.1', '127.255.0.1', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true]);
-    expect(['localhost.', 'example.localhost.com', '128.0.0.1', '::1', '0.0.0.0'].map(isLoopbackHost)).toEqual([false, false, false, false, false]);
+    expect(['localhost', '127.0.0.1', '127.255.0.1', '[::1]'].map(isLoopbackHost)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      ['localhost.', 'example.localhost.com', '128.0.0.1', '::1', '0.0.0.0'].map(isLoopbackHost),
+    ).toEqual([false, false, false, false, false]);
   });
 });
 
 describe('bearer client pinning', () => {
   it('allowedClientIds is kept; the deprecated expectedClientId means the same as a list of one', () => {
-    expect(resolveWristbandOptions({ ...base, bearer: { allowedClientIds: ['spa', 'mobile'] } }).bearer.allowedClientIds).toEqual(['spa', 'mobile']);
-    expect(resolveWristbandOptions({ ...base, bearer: { expectedClientId: 'spa' } }).bearer.allowedClientIds).toEqual(['spa']);
+    expect(
+      resolveWristbandOptions({ ...base, bearer: { allowedClientIds: ['spa', 'mobile'] } }).bearer
+        .allowedClientIds,
+    ).toEqual(['spa', 'mobile']);
+    expect(
+      resolveWristbandOptions({ ...base, bearer: { expectedClientId: 'spa' } }).bearer
+        .allowedClientIds,
+    ).toEqual(['spa']);
     expect(resolveWristbandOptions(base).bearer.allowedClientIds).toBeUndefined();
   });
 
@@ -89,8 +140,12 @@ describe('bearer client pinning', () => {
     expect(messages({ ...base, bearer: { allowedClientIds: [] } })).toEqual([
       'bearer.allowedClientIds must list at least one client id (leave it unset to accept every client)',
     ]);
-    expect(messages({ ...base, bearer: { allowedClientIds: ['a,b'] } })).toEqual(['bearer.allowedClientIds must be client ids without spaces or commas']);
-    expect(messages({ ...base, bearer: { allowedClientIds: ['spa'], expectedClientId: 'spa' } })).toEqual([
+    expect(messages({ ...base, bearer: { allowedClientIds: ['a,b'] } })).toEqual([
+      'bearer.allowedClientIds must be client ids without spaces or commas',
+    ]);
+    expect(
+      messages({ ...base, bearer: { allowedClientIds: ['spa'], expectedClientId: 'spa' } }),
+    ).toEqual([
       'bearer.allowedClientIds and bearer.expectedClientId (deprecated) cannot both be set: keep allowedClientIds',
     ]);
   });
@@ -98,7 +153,10 @@ describe('bearer client pinning', () => {
 
 describe('auth route prefix', () => {
   it('defaults to auth; the default app URLs follow the prefix', () => {
-    expect(resolveWristbandOptions(base)).toMatchObject({ authRoutePrefix: 'auth', registerAuthRoutes: true });
+    expect(resolveWristbandOptions(base)).toMatchObject({
+      authRoutePrefix: 'auth',
+      registerAuthRoutes: true,
+    });
     expect(resolveWristbandOptions({ ...base, authRoutePrefix: 'account' })).toMatchObject({
       authRoutePrefix: 'account',
       callbackUrl: 'http://localhost:3001/account/callback',
@@ -122,25 +180,46 @@ describe('auth route prefix', () => {
   });
 
   it('needs callbackUrl to reach the callback route while the module serves it (a global prefix before it is fine)', () => {
-    const resolve = (o: Partial<WristbandModuleOptions>) => () => resolveWristbandOptions({ ...base, ...o });
-    expect(resolve({ authRoutePrefix: 'account', callbackUrl: 'http://localhost:3001/auth/callback' })).toThrow(
+    const resolve = (o: Partial<WristbandModuleOptions>) => () =>
+      resolveWristbandOptions({ ...base, ...o });
+    expect(
+      resolve({ authRoutePrefix: 'account', callbackUrl: 'http://localhost:3001/auth/callback' }),
+    ).toThrow(
       'callbackUrl must end with /account/callback, the callback route (authRoutePrefix "account")',
     );
     expect(resolve({ callbackUrl: 'http://localhost:3001/oauth/callback' })).toThrow(
       'callbackUrl must end with /auth/callback, the callback route (authRoutePrefix "auth")',
     );
-    expect(resolve({ authRoutePrefix: 'account', callbackUrl: 'http://localhost:3001/api/account/callback' })).not.toThrow();
-    expect(resolve({ registerAuthRoutes: false, callbackUrl: 'http://localhost:3001/oauth/callback' })).not.toThrow();
+    expect(
+      resolve({
+        authRoutePrefix: 'account',
+        callbackUrl: 'http://localhost:3001/api/account/callback',
+      }),
+    ).not.toThrow();
+    expect(
+      resolve({ registerAuthRoutes: false, callbackUrl: 'http://localhost:3001/oauth/callback' }),
+    ).not.toThrow();
     // Without the graph options (an env loader) nothing is known about the routes.
-    expect(messages({ ...base, callbackUrl: 'http://localhost:3001/account/callback' })).toEqual([]);
+    expect(messages({ ...base, callbackUrl: 'http://localhost:3001/account/callback' })).toEqual(
+      [],
+    );
   });
 });
 
 describe('cookie names and cache sizes', () => {
   it('default to the documented values', () => {
     const o = resolveWristbandOptions(base);
-    expect(o.session).toEqual({ idleTimeoutSeconds: 3600, absoluteTimeoutSeconds: 43_200, cookieName: 'wb_session', csrfCookieName: 'CSRF-TOKEN', cacheMaxEntries: 5000 });
-    expect(o.login).toEqual({ stateCookiePrefix: 'wb_login_', returnUrlCookieName: 'wb_return_url' });
+    expect(o.session).toEqual({
+      idleTimeoutSeconds: 3600,
+      absoluteTimeoutSeconds: 43_200,
+      cookieName: 'wb_session',
+      csrfCookieName: 'CSRF-TOKEN',
+      cacheMaxEntries: 5000,
+    });
+    expect(o.login).toEqual({
+      stateCookiePrefix: 'wb_login_',
+      returnUrlCookieName: 'wb_return_url',
+    });
     expect(o.tokens.recentRefreshCacheMaxEntries).toBe(10_000);
     expect(o.bearer.cacheMaxEntries).toBe(10_000);
   });
@@ -152,7 +231,11 @@ describe('cookie names and cache sizes', () => {
       login: { stateCookiePrefix: 'app_login_', returnUrlCookieName: 'app_return' },
       tokens: { recentRefreshCacheMaxEntries: 300 },
     });
-    expect(o.session).toMatchObject({ cookieName: 'app_sid', csrfCookieName: 'XSRF-TOKEN', cacheMaxEntries: 200 });
+    expect(o.session).toMatchObject({
+      cookieName: 'app_sid',
+      csrfCookieName: 'XSRF-TOKEN',
+      cacheMaxEntries: 200,
+    });
     expect(o.login).toEqual({ stateCookiePrefix: 'app_login_', returnUrlCookieName: 'app_return' });
     expect(o.tokens.recentRefreshCacheMaxEntries).toBe(300);
   });
@@ -190,7 +273,9 @@ describe('cookie names and cache sizes', () => {
 
 describe('redis options', () => {
   it('resolve only with a URL, from redisUrl or redis.url, with every default', () => {
-    expect(resolveWristbandOptions({ ...base, redis: { keyPrefix: 'app:' } }).redis).toBeUndefined();
+    expect(
+      resolveWristbandOptions({ ...base, redis: { keyPrefix: 'app:' } }).redis,
+    ).toBeUndefined();
     const defaults = {
       url: 'redis://127.0.0.1:6379',
       keyPrefix: 'wristband:',
@@ -202,7 +287,9 @@ describe('redis options', () => {
       lockMaxWaitMs: 20_000,
       endedSessionMarkerSeconds: 600,
     };
-    expect(resolveWristbandOptions({ ...base, redisUrl: 'redis://127.0.0.1:6379' }).redis).toEqual(defaults);
+    expect(resolveWristbandOptions({ ...base, redisUrl: 'redis://127.0.0.1:6379' }).redis).toEqual(
+      defaults,
+    );
     const tuned = {
       url: 'rediss://cache.internal:6380/2',
       keyPrefix: 'invotastic:auth:',
@@ -267,18 +354,26 @@ describe('sessionStore and requestUserAccessor', () => {
     expect(messages({ ...base, sessionStore: notAStore })).toEqual([
       'sessionStore must implement SessionStore: read(), write() and destroy() functions (readSync() optional)',
     ]);
-    expect(messages({ ...base, sessionStore: { ...store, readSync: 'yes' } as unknown as typeof store })).toEqual([
+    expect(
+      messages({ ...base, sessionStore: { ...store, readSync: 'yes' } as unknown as typeof store }),
+    ).toEqual([
       'sessionStore must implement SessionStore: read(), write() and destroy() functions (readSync() optional)',
     ]);
-    expect(messages({ ...base, sessionStore: store, redis: { url: 'redis://127.0.0.1:6379' } })).toEqual([
+    expect(
+      messages({ ...base, sessionStore: store, redis: { url: 'redis://127.0.0.1:6379' } }),
+    ).toEqual([
       'sessionStore cannot be combined with a Redis URL (redisUrl / redis.url): choose one session store',
     ]);
   });
 
   it('requestUserAccessor is off unless set to true', () => {
     expect(resolveWristbandOptions(base).requestUserAccessor).toBe(false);
-    expect(resolveWristbandOptions({ ...base, requestUserAccessor: true }).requestUserAccessor).toBe(true);
-    expect(messages({ ...base, requestUserAccessor: 'yes' as unknown as boolean })).toEqual(['requestUserAccessor must be true or false']);
+    expect(
+      resolveWristbandOptions({ ...base, requestUserAccessor: true }).requestUserAccessor,
+    ).toBe(true);
+    expect(messages({ ...base, requestUserAccessor: 'yes' as unknown as boolean })).toEqual([
+      'requestUserAccessor must be true or false',
+    ]);
   });
 });
 

@@ -2,9 +2,15 @@ import { WristbandConfigurationError } from './errors/wristband-configuration.er
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
 import type { SessionStore } from './session/session-store.interface.js';
-import { CSRF_COOKIE_NAME, LOGIN_STATE_COOKIE_PREFIX, RETURN_URL_COOKIE_NAME, SESSION_COOKIE_NAME } from './wristband.constants.js';
+import {
+  CSRF_COOKIE_NAME,
+  LOGIN_STATE_COOKIE_PREFIX,
+  RETURN_URL_COOKIE_NAME,
+  SESSION_COOKIE_NAME,
+} from './wristband.constants.js';
 
-const HOST_PORT = /^(?=.{1,253}(?::\d{1,5})?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
+const HOST_PORT =
+  /^(?=.{1,253}(?::\d{1,5})?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
 const MIN_SECRET_LENGTH = 32;
 const DEFAULT_APP_ORIGIN = 'http://localhost:3001';
 const DEFAULT_AUTH_ROUTE_PREFIX = 'auth';
@@ -68,20 +74,35 @@ export function findOptionProblems(
 
   const prefix = routePrefix(o.authRoutePrefix);
   if (prefix === undefined)
-    add('authRoutePrefix', 'must be path segments of letters, digits, "-", "_", "." or "~" joined by "/", e.g. "auth" or "api/auth" ("" for the root)');
+    add(
+      'authRoutePrefix',
+      'must be path segments of letters, digits, "-", "_", "." or "~" joined by "/", e.g. "auth" or "api/auth" ("" for the root)',
+    );
 
   // The app's own URLs. Wristband's URLs and cookies follow only the flag: browsers keep `Secure` cookies
   // on loopback http (a secure context), so a local app on http://localhost needs no flag.
   const defaults = defaultAppUrls(prefix ?? DEFAULT_AUTH_ROUTE_PREFIX);
-  const appUrls = { callbackUrl: o.callbackUrl ?? defaults.callbackUrl, loginUrl: o.loginUrl ?? defaults.loginUrl, postLogoutRedirectUrl: o.postLogoutRedirectUrl };
-  for (const [field, value] of Object.entries(appUrls) as [keyof typeof appUrls, string | undefined][]) {
+  const appUrls = {
+    callbackUrl: o.callbackUrl ?? defaults.callbackUrl,
+    loginUrl: o.loginUrl ?? defaults.loginUrl,
+    postLogoutRedirectUrl: o.postLogoutRedirectUrl,
+  };
+  for (const [field, value] of Object.entries(appUrls) as [
+    keyof typeof appUrls,
+    string | undefined,
+  ][]) {
     if (value === undefined) continue;
     const defaulted = o[field] === undefined ? ` (it defaults to ${value}: set it)` : '';
     const url = parseUrl(value);
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) add(field, 'must be an absolute https URL');
-    else if (url.protocol === 'http:' && nodeEnv === 'production') add(field, `must use https when NODE_ENV=production${defaulted}`);
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+      add(field, 'must be an absolute https URL');
+    else if (url.protocol === 'http:' && nodeEnv === 'production')
+      add(field, `must use https when NODE_ENV=production${defaulted}`);
     else if (url.protocol === 'http:' && !allowHttp && !isLoopbackHost(url.hostname))
-      add(field, 'must use https (http only on a loopback host: localhost, 127.x.x.x or [::1]; elsewhere only with dangerouslyAllowHttp)');
+      add(
+        field,
+        'must use https (http only on a loopback host: localhost, 127.x.x.x or [::1]; elsewhere only with dangerouslyAllowHttp)',
+      );
   }
 
   if (o.scopes !== undefined) {
@@ -92,7 +113,10 @@ export function findOptionProblems(
   }
 
   if (!Array.isArray(o.sessionSecrets) || o.sessionSecrets.length === 0)
-    add('sessionSecrets', `is required: one or more secrets of at least ${MIN_SECRET_LENGTH} characters`);
+    add(
+      'sessionSecrets',
+      `is required: one or more secrets of at least ${MIN_SECRET_LENGTH} characters`,
+    );
   else if (o.sessionSecrets.some((s) => typeof s !== 'string' || s.length < MIN_SECRET_LENGTH))
     add('sessionSecrets', `every secret must be at least ${MIN_SECRET_LENGTH} characters`);
 
@@ -112,30 +136,47 @@ export function findOptionProblems(
   checkPositiveInt(t.refreshBudgetMs, 'tokens', 'refreshBudgetMs', add);
   checkPositiveInt(t.retryBaseDelayMs, 'tokens', 'retryBaseDelayMs', add);
   checkPositiveInt(t.recentRefreshCacheMaxEntries, 'tokens', 'recentRefreshCacheMaxEntries', add);
-  if (t.expiryBufferSeconds !== undefined && !(Number.isInteger(t.expiryBufferSeconds) && t.expiryBufferSeconds >= 0))
+  if (
+    t.expiryBufferSeconds !== undefined &&
+    !(Number.isInteger(t.expiryBufferSeconds) && t.expiryBufferSeconds >= 0)
+  )
     add('tokens', 'expiryBufferSeconds must be an integer ≥ 0');
   const b = o.bearer ?? {};
   checkPositiveInt(b.cacheMaxEntries, 'bearer', 'cacheMaxEntries', add);
   checkPositiveInt(b.jwksCooldownMs, 'bearer', 'jwksCooldownMs', add);
   if (b.allowedClientIds !== undefined) {
     if (!Array.isArray(b.allowedClientIds) || b.allowedClientIds.length === 0)
-      add('bearer.allowedClientIds', 'must list at least one client id (leave it unset to accept every client)');
+      add(
+        'bearer.allowedClientIds',
+        'must list at least one client id (leave it unset to accept every client)',
+      );
     else if (b.allowedClientIds.some((id) => typeof id !== 'string' || !CLIENT_ID.test(id)))
       add('bearer.allowedClientIds', 'must be client ids without spaces or commas');
     if (b.expectedClientId !== undefined)
-      add('bearer.allowedClientIds', 'and bearer.expectedClientId (deprecated) cannot both be set: keep allowedClientIds');
+      add(
+        'bearer.allowedClientIds',
+        'and bearer.expectedClientId (deprecated) cannot both be set: keep allowedClientIds',
+      );
   }
-  if (b.clockToleranceSeconds !== undefined && !(b.clockToleranceSeconds >= 0 && b.clockToleranceSeconds <= 300))
+  if (
+    b.clockToleranceSeconds !== undefined &&
+    !(b.clockToleranceSeconds >= 0 && b.clockToleranceSeconds <= 300)
+  )
     add('bearer', 'clockToleranceSeconds must be between 0 and 300');
 
   if (o.authStrategies !== undefined) {
-    const ok = Array.isArray(o.authStrategies) && o.authStrategies.length > 0 &&
+    const ok =
+      Array.isArray(o.authStrategies) &&
+      o.authStrategies.length > 0 &&
       o.authStrategies.every((x) => x === 'session' || x === 'bearer');
     if (!ok) add('authStrategies', 'must be a non-empty list of "session" and/or "bearer"');
   }
   checkRedis(o, add);
   if (o.sessionStore !== undefined && !isSessionStore(o.sessionStore))
-    add('sessionStore', 'must implement SessionStore: read(), write() and destroy() functions (readSync() optional)');
+    add(
+      'sessionStore',
+      'must implement SessionStore: read(), write() and destroy() functions (readSync() optional)',
+    );
   if (o.requestUserAccessor !== undefined && typeof o.requestUserAccessor !== 'boolean')
     add('requestUserAccessor', 'must be true or false');
   return problems;
@@ -151,20 +192,36 @@ type AddProblem = (field: WristbandOptionField, message: string) => void;
 function findRouteProblems(o: Partial<WristbandModuleOptions>): OptionProblem[] {
   const prefix = routePrefix(o.authRoutePrefix);
   if (prefix === undefined || o.registerAuthRoutes === false) return [];
-  const callbackPath = parseUrl(o.callbackUrl ?? defaultAppUrls(prefix).callbackUrl)?.pathname.replace(/\/+$/, '');
+  const callbackPath = parseUrl(
+    o.callbackUrl ?? defaultAppUrls(prefix).callbackUrl,
+  )?.pathname.replace(/\/+$/, '');
   const expected = prefix === '' ? '/callback' : `/${prefix}/callback`;
   if (callbackPath === undefined || callbackPath.endsWith(expected)) return [];
-  return [{ field: 'callbackUrl', message: `must end with ${expected}, the callback route (authRoutePrefix "${prefix}")` }];
+  return [
+    {
+      field: 'callbackUrl',
+      message: `must end with ${expected}, the callback route (authRoutePrefix "${prefix}")`,
+    },
+  ];
 }
 
 function checkRedis(o: Partial<WristbandModuleOptions>, add: AddProblem): void {
   const r = o.redis ?? {};
-  if (o.redisUrl !== undefined && !isRedisUrl(o.redisUrl)) add('redisUrl', 'must be a redis:// or rediss:// URL');
-  if (r.url !== undefined && !isRedisUrl(r.url)) add('redis', 'url must be a redis:// or rediss:// URL');
-  if (o.redisUrl !== undefined && r.url !== undefined) add('redis', 'url and redisUrl cannot both be set: keep one');
+  if (o.redisUrl !== undefined && !isRedisUrl(o.redisUrl))
+    add('redisUrl', 'must be a redis:// or rediss:// URL');
+  if (r.url !== undefined && !isRedisUrl(r.url))
+    add('redis', 'url must be a redis:// or rediss:// URL');
+  if (o.redisUrl !== undefined && r.url !== undefined)
+    add('redis', 'url and redisUrl cannot both be set: keep one');
   if ((o.redisUrl !== undefined || r.url !== undefined) && o.sessionStore !== undefined)
-    add('sessionStore', 'cannot be combined with a Redis URL (redisUrl / redis.url): choose one session store');
-  if (r.keyPrefix !== undefined && !(typeof r.keyPrefix === 'string' && REDIS_KEY_PREFIX.test(r.keyPrefix)))
+    add(
+      'sessionStore',
+      'cannot be combined with a Redis URL (redisUrl / redis.url): choose one session store',
+    );
+  if (
+    r.keyPrefix !== undefined &&
+    !(typeof r.keyPrefix === 'string' && REDIS_KEY_PREFIX.test(r.keyPrefix))
+  )
     add('redis', 'keyPrefix must be 1-100 printable ASCII characters without spaces');
   checkPositiveInt(r.commandTimeoutMs, 'redis', 'commandTimeoutMs', add);
   checkPositiveInt(r.connectTimeoutMs, 'redis', 'connectTimeoutMs', add);
@@ -172,7 +229,10 @@ function checkRedis(o: Partial<WristbandModuleOptions>, add: AddProblem): void {
   checkPositiveInt(r.lockPollIntervalMs, 'redis', 'lockPollIntervalMs', add);
   checkPositiveInt(r.lockMaxWaitMs, 'redis', 'lockMaxWaitMs', add);
   checkPositiveInt(r.endedSessionMarkerSeconds, 'redis', 'endedSessionMarkerSeconds', add);
-  if (r.lockTtlMs !== undefined && !(Number.isInteger(r.lockTtlMs) && r.lockTtlMs >= MIN_LOCK_TTL_MS))
+  if (
+    r.lockTtlMs !== undefined &&
+    !(Number.isInteger(r.lockTtlMs) && r.lockTtlMs >= MIN_LOCK_TTL_MS)
+  )
     add('redis', `lockTtlMs must be an integer ≥ ${MIN_LOCK_TTL_MS}`);
   const poll = r.lockPollIntervalMs ?? 50;
   const wait = r.lockMaxWaitMs ?? 20_000;
@@ -184,11 +244,16 @@ function checkRedis(o: Partial<WristbandModuleOptions>, add: AddProblem): void {
 function checkCookieNames(o: Partial<WristbandModuleOptions>, add: AddProblem): void {
   const s = o.session ?? {};
   const l = o.login ?? {};
-  const bad = (value: unknown, pattern: RegExp) => value !== undefined && !(typeof value === 'string' && pattern.test(value));
-  if (bad(s.cookieName, COOKIE_NAME)) add('session', 'cookieName must be 1-64 letters, digits, "_" or "-"');
-  if (bad(s.csrfCookieName, COOKIE_NAME)) add('session', 'csrfCookieName must be 1-64 letters, digits, "_" or "-"');
-  if (bad(l.stateCookiePrefix, COOKIE_PREFIX)) add('login', 'stateCookiePrefix must be 1-40 letters, digits, "_" or "-"');
-  if (bad(l.returnUrlCookieName, COOKIE_NAME)) add('login', 'returnUrlCookieName must be 1-64 letters, digits, "_" or "-"');
+  const bad = (value: unknown, pattern: RegExp) =>
+    value !== undefined && !(typeof value === 'string' && pattern.test(value));
+  if (bad(s.cookieName, COOKIE_NAME))
+    add('session', 'cookieName must be 1-64 letters, digits, "_" or "-"');
+  if (bad(s.csrfCookieName, COOKIE_NAME))
+    add('session', 'csrfCookieName must be 1-64 letters, digits, "_" or "-"');
+  if (bad(l.stateCookiePrefix, COOKIE_PREFIX))
+    add('login', 'stateCookiePrefix must be 1-40 letters, digits, "_" or "-"');
+  if (bad(l.returnUrlCookieName, COOKIE_NAME))
+    add('login', 'returnUrlCookieName must be 1-64 letters, digits, "_" or "-"');
 
   const names = cookieNames(o);
   const named: [string, string][] = [
@@ -199,12 +264,18 @@ function checkCookieNames(o: Partial<WristbandModuleOptions>, add: AddProblem): 
   for (let i = 0; i < named.length; i++) {
     for (let j = i + 1; j < named.length; j++) {
       if (named[i][1] === named[j][1])
-        add(j === 2 ? 'login' : 'session', `cookie names must differ: ${named[i][0]} and ${named[j][0]} are both "${named[i][1]}"`);
+        add(
+          j === 2 ? 'login' : 'session',
+          `cookie names must differ: ${named[i][0]} and ${named[j][0]} are both "${named[i][1]}"`,
+        );
     }
   }
   for (const [option, name] of named) {
     if (name.startsWith(names.loginStatePrefix))
-      add('login', `stateCookiePrefix "${names.loginStatePrefix}" must not start another cookie's name (${option} "${name}")`);
+      add(
+        'login',
+        `stateCookiePrefix "${names.loginStatePrefix}" must not start another cookie's name (${option} "${name}")`,
+      );
   }
 }
 
@@ -238,8 +309,11 @@ function isRedisUrl(value: unknown): boolean {
 function isSessionStore(value: unknown): boolean {
   const store = value as Partial<Record<keyof SessionStore, unknown>> | null;
   return (
-    typeof store === 'object' && store !== null &&
-    typeof store.read === 'function' && typeof store.write === 'function' && typeof store.destroy === 'function' &&
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.read === 'function' &&
+    typeof store.write === 'function' &&
+    typeof store.destroy === 'function' &&
     (store.readSync === undefined || typeof store.readSync === 'function')
   );
 }
@@ -251,7 +325,8 @@ function isSessionStore(value: unknown): boolean {
  */
 export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWristbandOptions {
   const problems = [...findOptionProblems(o), ...findRouteProblems(o)];
-  if (problems.length) throw new WristbandConfigurationError(problems.map((p) => `${p.field} ${p.message}`));
+  if (problems.length)
+    throw new WristbandConfigurationError(problems.map((p) => `${p.field} ${p.message}`));
 
   const dangerouslyAllowHttp = o.dangerouslyAllowHttp === true;
   const scheme = dangerouslyAllowHttp ? 'http' : 'https';
@@ -305,17 +380,20 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
       jwksCooldownMs: o.bearer?.jwksCooldownMs ?? 30_000,
     },
     redisUrl,
-    redis: redisUrl === undefined ? undefined : {
-      url: redisUrl,
-      keyPrefix: o.redis?.keyPrefix ?? 'wristband:',
-      commandTimeoutMs: o.redis?.commandTimeoutMs ?? 1000,
-      connectTimeoutMs: o.redis?.connectTimeoutMs ?? 2000,
-      maxReconnectDelayMs: o.redis?.maxReconnectDelayMs ?? 1000,
-      lockTtlMs: o.redis?.lockTtlMs ?? 5000,
-      lockPollIntervalMs: o.redis?.lockPollIntervalMs ?? 50,
-      lockMaxWaitMs: o.redis?.lockMaxWaitMs ?? 20_000,
-      endedSessionMarkerSeconds: o.redis?.endedSessionMarkerSeconds ?? 600,
-    },
+    redis:
+      redisUrl === undefined
+        ? undefined
+        : {
+            url: redisUrl,
+            keyPrefix: o.redis?.keyPrefix ?? 'wristband:',
+            commandTimeoutMs: o.redis?.commandTimeoutMs ?? 1000,
+            connectTimeoutMs: o.redis?.connectTimeoutMs ?? 2000,
+            maxReconnectDelayMs: o.redis?.maxReconnectDelayMs ?? 1000,
+            lockTtlMs: o.redis?.lockTtlMs ?? 5000,
+            lockPollIntervalMs: o.redis?.lockPollIntervalMs ?? 50,
+            lockMaxWaitMs: o.redis?.lockMaxWaitMs ?? 20_000,
+            endedSessionMarkerSeconds: o.redis?.endedSessionMarkerSeconds ?? 600,
+          },
     sessionStore: o.sessionStore,
     requestUserAccessor: o.requestUserAccessor === true,
     fetch: o.fetch ?? globalThis.fetch.bind(globalThis),
@@ -329,6 +407,7 @@ export function isSafeRelativePath(path: string): boolean {
     path.startsWith('/') &&
     !path.startsWith('//') &&
     !path.startsWith('/\\') &&
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
     !/[\u0000-\u001f\u007f\\]/.test(path)
   );
 }
@@ -354,6 +433,12 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
-function checkPositiveInt(value: number | undefined, field: WristbandOptionField, name: string, add: AddProblem): void {
-  if (value !== undefined && !(Number.isInteger(value) && value > 0)) add(field, `${name} must be a positive integer`);
+function checkPositiveInt(
+  value: number | undefined,
+  field: WristbandOptionField,
+  name: string,
+  add: AddProblem,
+): void {
+  if (value !== undefined && !(Number.isInteger(value) && value > 0))
+    add(field, `${name} must be a positive integer`);
 }

@@ -10,13 +10,20 @@ export function normalizeTenantName(value: unknown): string | undefined {
 }
 
 /** A tenant custom domain is used only when configuration lists it; nothing from a request picks a foreign host. */
-export function allowedTenantCustomDomain(o: ResolvedWristbandOptions, value: unknown): string | undefined {
+export function allowedTenantCustomDomain(
+  o: ResolvedWristbandOptions,
+  value: unknown,
+): string | undefined {
   if (typeof value !== 'string') return undefined;
   const domain = value.toLowerCase();
   return o.allowedTenantCustomDomains.includes(domain) ? domain : undefined;
 }
 
-export function tenantHost(o: ResolvedWristbandOptions, tenantName: string, tenantCustomDomain?: string): string {
+export function tenantHost(
+  o: ResolvedWristbandOptions,
+  tenantName: string,
+  tenantCustomDomain?: string,
+): string {
   if (tenantCustomDomain) return tenantCustomDomain;
   const separator = o.isApplicationCustomDomainActive ? '.' : '-';
   return `${tenantName}${separator}${o.applicationVanityDomain}`;
@@ -36,7 +43,9 @@ export interface AuthorizeParams {
 }
 
 export function authorizeUrl(o: ResolvedWristbandOptions, p: AuthorizeParams): string {
-  const url = new URL(`${scheme(o)}://${tenantHost(o, p.tenantName, p.tenantCustomDomain)}/api/v1/oauth2/authorize`);
+  const url = new URL(
+    `${scheme(o)}://${tenantHost(o, p.tenantName, p.tenantCustomDomain)}/api/v1/oauth2/authorize`,
+  );
   const q = url.searchParams;
   q.set('client_id', o.clientId);
   q.set('redirect_uri', o.callbackUrl);
@@ -62,7 +71,9 @@ export function logoutUrl(
   tenant: { tenantName?: string; tenantCustomDomain?: string },
   redirectUrl?: string,
 ): string {
-  const host = tenant.tenantName ? tenantHost(o, tenant.tenantName, tenant.tenantCustomDomain) : o.applicationVanityDomain;
+  const host = tenant.tenantName
+    ? tenantHost(o, tenant.tenantName, tenant.tenantCustomDomain)
+    : o.applicationVanityDomain;
   const url = new URL(`${scheme(o)}://${host}/api/v1/logout`);
   url.searchParams.set('client_id', o.clientId);
   if (redirectUrl) url.searchParams.set('redirect_url', redirectUrl);

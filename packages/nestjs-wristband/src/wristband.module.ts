@@ -16,7 +16,10 @@ import { REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
 import { TokenRefreshService } from './tokens/token-refresh.service.js';
 import { WristbandApiClient } from './wristband-api.client.js';
 import { WristbandAuthController } from './wristband-auth.controller.js';
-import type { WristbandModuleGraphOptions, WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
+import type {
+  WristbandModuleGraphOptions,
+  WristbandModuleOptions,
+} from './interfaces/wristband-module-options.interface.js';
 import {
   ConfigurableWristbandModule,
   GRAPH_OPTION_DEFAULTS,
@@ -82,7 +85,11 @@ export type WristbandModuleAsyncOptions = typeof WRISTBAND_ASYNC_OPTIONS_TYPE;
 export class WristbandModule extends ConfigurableWristbandModule {
   static override forRoot(options: WristbandModuleOptions): DynamicModule {
     const { globalGuard, registerAuthRoutes, authRoutePrefix, ...moduleOptions } = options;
-    return WristbandModule.complete(super.forRoot(moduleOptions), { globalGuard, registerAuthRoutes, authRoutePrefix });
+    return WristbandModule.complete(super.forRoot(moduleOptions), {
+      globalGuard,
+      registerAuthRoutes,
+      authRoutePrefix,
+    });
   }
 
   /**
@@ -92,12 +99,21 @@ export class WristbandModule extends ConfigurableWristbandModule {
    */
   static override forRootAsync(options: WristbandModuleAsyncOptions): DynamicModule {
     const { globalGuard, registerAuthRoutes, authRoutePrefix } = options;
-    return WristbandModule.complete(super.forRootAsync(options), { globalGuard, registerAuthRoutes, authRoutePrefix });
+    return WristbandModule.complete(super.forRootAsync(options), {
+      globalGuard,
+      registerAuthRoutes,
+      authRoutePrefix,
+    });
   }
 
   private static complete(base: DynamicModule, graph: WristbandModuleGraphOptions): DynamicModule {
-    const given = Object.fromEntries(Object.entries(graph).filter(([, v]) => v !== undefined)) as WristbandModuleGraphOptions;
-    const { globalGuard, registerAuthRoutes, authRoutePrefix } = { ...GRAPH_OPTION_DEFAULTS, ...given };
+    const given = Object.fromEntries(
+      Object.entries(graph).filter(([, v]) => v !== undefined),
+    ) as WristbandModuleGraphOptions;
+    const { globalGuard, registerAuthRoutes, authRoutePrefix } = {
+      ...GRAPH_OPTION_DEFAULTS,
+      ...given,
+    };
     return {
       ...base,
       global: true,

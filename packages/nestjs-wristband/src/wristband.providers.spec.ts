@@ -7,10 +7,17 @@ import { CookieSealer } from './session/cookie-sealer.js';
 import { CookieSessionStore } from './session/cookie-session.store.js';
 import { RedisSessionStore } from './session/redis-session.store.js';
 import type { SessionStore } from './session/session-store.interface.js';
-import { InProcessRefreshCoordinator, type RefreshCoordinator } from './tokens/refresh-coordinator.interface.js';
+import {
+  InProcessRefreshCoordinator,
+  type RefreshCoordinator,
+} from './tokens/refresh-coordinator.interface.js';
 import { RedisRefreshCoordinator } from './tokens/redis-refresh.coordinator.js';
 import { TokenRefreshService } from './tokens/token-refresh.service.js';
-import { refreshCoordinatorProvider, sessionStoreProvider, wristbandOptionsProvider } from './wristband.providers.js';
+import {
+  refreshCoordinatorProvider,
+  sessionStoreProvider,
+  wristbandOptionsProvider,
+} from './wristband.providers.js';
 import { resolveWristbandOptions } from './wristband-options.validator.js';
 
 // The options reach the objects they tune (sizes and timings nothing else shows without waiting for them).
@@ -22,8 +29,10 @@ const base: WristbandModuleOptions = {
   sessionSecrets: ['s'.repeat(32)],
 };
 const sealer = new CookieSealer(base.sessionSecrets);
-const factory = <T>(provider: unknown) => (provider as FactoryProvider<T>).useFactory as (...args: unknown[]) => T;
-const storeFor = (options: ResolvedWristbandOptions) => factory<Promise<SessionStore>>(sessionStoreProvider)(sealer, options);
+const factory = <T>(provider: unknown) =>
+  (provider as FactoryProvider<T>).useFactory as (...args: unknown[]) => T;
+const storeFor = (options: ResolvedWristbandOptions) =>
+  factory<Promise<SessionStore>>(sessionStoreProvider)(sealer, options);
 const coordinatorFor = (store: SessionStore, options: ResolvedWristbandOptions) =>
   factory<RefreshCoordinator>(refreshCoordinatorProvider)(store, options);
 /** A private field, read for this test only. */
@@ -36,7 +45,9 @@ describe('option wiring', () => {
       authRoutePrefix: 'account',
       callbackUrl: 'http://localhost:3001/account/callback',
     });
-    expect(() => resolve(base, { authRoutePrefix: 'a b' })).toThrow(/authRoutePrefix must be path segments/);
+    expect(() => resolve(base, { authRoutePrefix: 'a b' })).toThrow(
+      /authRoutePrefix must be path segments/,
+    );
   });
 
   it('session.cacheMaxEntries sizes the sealed-cookie cache; in-process refresh coordination', async () => {
@@ -48,9 +59,20 @@ describe('option wiring', () => {
   });
 
   it('tokens.recentRefreshCacheMaxEntries sizes both refresh memories', () => {
-    const options = resolveWristbandOptions({ ...base, tokens: { recentRefreshCacheMaxEntries: 12 } });
-    const service = new TokenRefreshService(options, undefined as never, undefined as never, new InProcessRefreshCoordinator());
-    expect([peek<LRUCache<string, object>>(service, 'recentlyRefreshed').max, peek<LRUCache<string, object>>(service, 'failedRecently').max]).toEqual([12, 12]);
+    const options = resolveWristbandOptions({
+      ...base,
+      tokens: { recentRefreshCacheMaxEntries: 12 },
+    });
+    const service = new TokenRefreshService(
+      options,
+      undefined as never,
+      undefined as never,
+      new InProcessRefreshCoordinator(),
+    );
+    expect([
+      peek<LRUCache<string, object>>(service, 'recentlyRefreshed').max,
+      peek<LRUCache<string, object>>(service, 'failedRecently').max,
+    ]).toEqual([12, 12]);
   });
 
   it('redis options reach the connection, the store and the refresh lock', async () => {
@@ -77,7 +99,9 @@ describe('option wiring', () => {
       expect([commandTimeout, connectTimeout, retryStrategy?.(20)]).toEqual([300, 700, 4000]);
       const coordinator = coordinatorFor(store, options);
       expect(coordinator).toBeInstanceOf(RedisRefreshCoordinator);
-      expect(['lockTtlMs', 'pollIntervalMs', 'maxWaitMs'].map((f) => peek<number>(coordinator, f))).toEqual([3000, 25, 8000]);
+      expect(
+        ['lockTtlMs', 'pollIntervalMs', 'maxWaitMs'].map((f) => peek<number>(coordinator, f)),
+      ).toEqual([3000, 25, 8000]);
     } finally {
       await store.onModuleDestroy();
     }
@@ -90,12 +114,17 @@ describe('option wiring', () => {
       write: () => Promise.resolve('h'),
       destroy: () => Promise.resolve(),
     };
-    const withCoordinator = resolveWristbandOptions({ ...base, sessionStore: { ...own, refreshCoordinator: coordinator } });
+    const withCoordinator = resolveWristbandOptions({
+      ...base,
+      sessionStore: { ...own, refreshCoordinator: coordinator },
+    });
     const wrapped = await storeFor(withCoordinator);
     expect(wrapped).toBeInstanceOf(AppSessionStore);
     expect(coordinatorFor(wrapped, withCoordinator)).toBe(coordinator);
 
     const without = resolveWristbandOptions({ ...base, sessionStore: own });
-    expect(coordinatorFor(await storeFor(without), without)).toBeInstanceOf(InProcessRefreshCoordinator);
+    expect(coordinatorFor(await storeFor(without), without)).toBeInstanceOf(
+      InProcessRefreshCoordinator,
+    );
   });
 });

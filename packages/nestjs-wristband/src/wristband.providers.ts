@@ -10,9 +10,16 @@ import { AppSessionStore } from './session/app-session.store.js';
 import { RedisSessionStore } from './session/redis-session.store.js';
 import { loadRedisClientClass, RedisConnection } from './session/redis.connection.js';
 import { SESSION_STORE, type SessionStore } from './session/session-store.interface.js';
-import { InProcessRefreshCoordinator, REFRESH_COORDINATOR } from './tokens/refresh-coordinator.interface.js';
+import {
+  InProcessRefreshCoordinator,
+  REFRESH_COORDINATOR,
+} from './tokens/refresh-coordinator.interface.js';
 import { RedisRefreshCoordinator } from './tokens/redis-refresh.coordinator.js';
-import { WRISTBAND_GRAPH_OPTIONS, WRISTBAND_MODULE_OPTIONS, assertNoGraphOptions } from './wristband.module-definition.js';
+import {
+  WRISTBAND_GRAPH_OPTIONS,
+  WRISTBAND_MODULE_OPTIONS,
+  assertNoGraphOptions,
+} from './wristband.module-definition.js';
 import { WRISTBAND_OPTIONS } from './wristband.constants.js';
 import { resolveWristbandOptions } from './wristband-options.validator.js';
 
@@ -36,7 +43,10 @@ export const cookieSealerProvider: Provider = {
 export const sessionStoreProvider: Provider = {
   provide: SESSION_STORE,
   inject: [CookieSealer, WRISTBAND_OPTIONS],
-  useFactory: async (sealer: CookieSealer, options: ResolvedWristbandOptions): Promise<SessionStore> => {
+  useFactory: async (
+    sealer: CookieSealer,
+    options: ResolvedWristbandOptions,
+  ): Promise<SessionStore> => {
     if (options.sessionStore) return new AppSessionStore(options.sessionStore);
     const redis = options.redis;
     if (!redis) return new CookieSessionStore(sealer, options.session.cacheMaxEntries);
@@ -45,7 +55,10 @@ export const sessionStoreProvider: Provider = {
       connectTimeoutMs: redis.connectTimeoutMs,
       maxReconnectDelayMs: redis.maxReconnectDelayMs,
     });
-    return new RedisSessionStore(sealer, connection, { keyPrefix: redis.keyPrefix, endedMarkerSeconds: redis.endedSessionMarkerSeconds });
+    return new RedisSessionStore(sealer, connection, {
+      keyPrefix: redis.keyPrefix,
+      endedMarkerSeconds: redis.endedSessionMarkerSeconds,
+    });
   },
 };
 

@@ -76,7 +76,10 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
   }
 
   /** Runs the leg the guard asked for: `login` redirects to Wristband, `callback` completes the login. */
-  override authenticate(req: RawRequest & { res?: RawResponse }, options?: { leg?: 'login' | 'callback' }): void {
+  override authenticate(
+    req: RawRequest & { res?: RawResponse },
+    options?: { leg?: 'login' | 'callback' },
+  ): void {
     const res = req.res!;
     if (options?.leg === 'callback') {
       this.completeLogin(req, res).then(
@@ -87,17 +90,26 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
       try {
         this.redirect(this.startLogin(req, res));
       } catch (err) {
-        this.error(err as Error);
+        this.error(err);
       }
     }
   }
 
   /** Passport's verify step: turns verified tokens and userinfo into the new session's data. */
-  validate(accessToken: string, refreshToken: string | undefined, params: CallbackParams, userinfo: Record<string, unknown>): WristbandLoginResult {
+  validate(
+    accessToken: string,
+    refreshToken: string | undefined,
+    params: CallbackParams,
+    userinfo: Record<string, unknown>,
+  ): WristbandLoginResult {
     const { idTokenClaims, loginState } = params;
-    const tenantName = typeof userinfo.tnt_name === 'string' ? userinfo.tnt_name : loginState.tenantName;
+    const tenantName =
+      typeof userinfo.tnt_name === 'string' ? userinfo.tnt_name : loginState.tenantName;
     if (tenantName !== loginState.tenantName) {
-      throw new AccessDeniedError('tenant_mismatch', 'Wristband logged in a user of another tenant than requested');
+      throw new AccessDeniedError(
+        'tenant_mismatch',
+        'Wristband logged in a user of another tenant than requested',
+      );
     }
     return {
       returnUrl: loginState.returnUrl,
@@ -106,7 +118,8 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
         tenantId: userinfo.tnt_id as string,
         tenantName,
         tenantCustomDomain: loginState.tenantCustomDomain,
-        identityProviderName: typeof userinfo.idp_name === 'string' ? userinfo.idp_name : 'wristband',
+        identityProviderName:
+          typeof userinfo.idp_name === 'string' ? userinfo.idp_name : 'wristband',
         email: typeof userinfo.email === 'string' ? userinfo.email : undefined,
         roles: rolesFromClaims(userinfo),
         claims: withoutNullClaims(userinfo),
@@ -122,9 +135,15 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
     const rawTenant = queryParam(req, 'tenant_name');
     const tenantName = normalizeTenantName(rawTenant);
     if (rawTenant !== undefined && rawTenant !== '' && tenantName === undefined) {
-      throw new InvalidRequestError('invalid_tenant_name', 'tenant_name must be a DNS label (letters, digits, hyphens)');
+      throw new InvalidRequestError(
+        'invalid_tenant_name',
+        'tenant_name must be a DNS label (letters, digits, hyphens)',
+      );
     }
-    const tenantCustomDomain = allowedTenantCustomDomain(this.options, queryParam(req, 'tenant_custom_domain'));
+    const tenantCustomDomain = allowedTenantCustomDomain(
+      this.options,
+      queryParam(req, 'tenant_custom_domain'),
+    );
     const returnUrl = this.safeReturnUrl(queryParam(req, 'return_url'));
     // No tenant: Wristband's application login page asks for one and sends the user back here with
     // `tenant_name` only, so the return URL waits in a cookie meanwhile.
@@ -167,25 +186,52 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
 
     // State first, before looking at `error` or `code` (passport-oauth2 does it the other way round).
     if (!state || state.length > MAX_STATE_LENGTH) {
-      if (!code && !error) throw new InvalidRequestError('invalid_callback', 'Callback without state or code');
-      throw new LoginRestartError('login_state_missing', 'Callback without state', queryTenant, undefined, false);
+      if (!code && !error)
+        throw new InvalidRequestError('invalid_callback', 'Callback without state or code');
+      throw new LoginRestartError(
+        'login_state_missing',
+        'Callback without state',
+        queryTenant,
+        undefined,
+        false,
+      );
     }
     const restarted = state.endsWith(RESTARTED_SUFFIX);
     const loginState = this.loginStates.take(req, res, state);
     if (typeof loginState === 'string') {
-      throw new LoginRestartError(loginState, `Login state rejected (${loginState})`, queryTenant, undefined, restarted);
+      throw new LoginRestartError(
+        loginState,
+        `Login state rejected (${loginState})`,
+        queryTenant,
+        undefined,
+        restarted,
+      );
     }
     const restart = (code: 'login_required' | 'invalid_grant', message: string) =>
-      new LoginRestartError(code, message, loginState.tenantName, loginState.tenantCustomDomain, restarted);
+      new LoginRestartError(
+        code,
+        message,
+        loginState.tenantName,
+        loginState.tenantCustomDomain,
+        restarted,
+      );
 
     if (error) {
-      if (error === 'login_required') throw restart('login_required', 'Wristband requires a new login');
+      if (error === 'login_required')
+        throw restart('login_required', 'Wristband requires a new login');
       const safe = error.replace(/[^a-z_]/gi, '').slice(0, 64);
-      throw new WristbandRequestError('authorization_failed', `Wristband refused the login (${safe})`, safe);
+      throw new WristbandRequestError(
+        'authorization_failed',
+        `Wristband refused the login (${safe})`,
+        safe,
+      );
     }
     if (!code) throw new InvalidRequestError('invalid_callback', 'Callback without code');
     if (queryTenant !== undefined && queryTenant !== loginState.tenantName) {
-      throw new AccessDeniedError('tenant_mismatch', 'Callback is for another tenant than the login');
+      throw new AccessDeniedError(
+        'tenant_mismatch',
+        'Callback is for another tenant than the login',
+      );
     }
 
     let tokens: TokenResponse;
@@ -197,11 +243,15 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
       }
       throw err;
     }
-    if (!tokens.id_token) throw new WristbandRequestError('token_request_failed', 'Token response has no ID token');
+    if (!tokens.id_token)
+      throw new WristbandRequestError('token_request_failed', 'Token response has no ID token');
     const idTokenClaims = await this.idTokens.verify(tokens.id_token, loginState.nonce);
     const userinfo = await this.api.userinfo(tokens.access_token);
     if (userinfo.sub !== idTokenClaims.sub) {
-      throw new AccessDeniedError('tenant_mismatch', 'Userinfo describes another user than the ID token');
+      throw new AccessDeniedError(
+        'tenant_mismatch',
+        'Userinfo describes another user than the ID token',
+      );
     }
     if (typeof userinfo.tnt_id !== 'string' || userinfo.tnt_id !== idTokenClaims.tnt_id) {
       throw new AccessDeniedError('tenant_mismatch', 'Userinfo tnt_id does not match the ID token');
@@ -219,8 +269,19 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
   ): Promise<WristbandLoginResult> {
     const verify = (this as unknown as { _verify: (...args: unknown[]) => void })._verify;
     return new Promise((resolve, reject) => {
-      verify(accessToken, refreshToken, params, userinfo, (err: unknown, result?: WristbandLoginResult) =>
-        err ? reject(err instanceof WristbandError ? err : new WristbandRequestError('login_failed', 'Login could not be completed')) : resolve(result!),
+      verify(
+        accessToken,
+        refreshToken,
+        params,
+        userinfo,
+        (err: unknown, result?: WristbandLoginResult) =>
+          err
+            ? reject(
+                err instanceof WristbandError
+                  ? err
+                  : new WristbandRequestError('login_failed', 'Login could not be completed'),
+              )
+            : resolve(result!),
       );
     });
   }

@@ -63,7 +63,14 @@ export interface LoginResult {
 /** Full browser login; returns the callback (code, state, tenant_name) and the PKCE verifier. */
 export async function login(
   emu: WristbandEmulator,
-  o: { email?: string; password?: string; tenant?: string; scope?: string; jar?: CookieJar; prompt?: string } = {},
+  o: {
+    email?: string;
+    password?: string;
+    tenant?: string;
+    scope?: string;
+    jar?: CookieJar;
+    prompt?: string;
+  } = {},
 ): Promise<LoginResult> {
   const email = o.email ?? 'alice@acme.test';
   const user = emu.user(email);
@@ -71,14 +78,31 @@ export async function login(
   const nonce = crypto.randomBytes(8).toString('hex');
   const state = crypto.randomBytes(8).toString('hex');
   const jar = o.jar ?? new CookieJar();
-  const url = authorizeUrl(emu, { tenant: o.tenant ?? user.tenant, scope: o.scope, challenge, nonce, state, prompt: o.prompt });
-  const loc = new URL(await emu.authorizeViaForm(url, { username: email, password: o.password ?? emu.user(email).password }, jar));
+  const url = authorizeUrl(emu, {
+    tenant: o.tenant ?? user.tenant,
+    scope: o.scope,
+    challenge,
+    nonce,
+    state,
+    prompt: o.prompt,
+  });
+  const loc = new URL(
+    await emu.authorizeViaForm(
+      url,
+      { username: email, password: o.password ?? emu.user(email).password },
+      jar,
+    ),
+  );
   const code = loc.searchParams.get('code');
   if (!code) throw new Error(`no code in ${loc.href}`);
   return { location: loc, code, verifier, nonce, state, jar };
 }
 
-export function tokenRequest(emu: WristbandEmulator, form: Record<string, string>, clientId?: string): Promise<HttpResponse> {
+export function tokenRequest(
+  emu: WristbandEmulator,
+  form: Record<string, string>,
+  clientId?: string,
+): Promise<HttpResponse> {
   const client = emu.client(clientId);
   return request(`${emu.url}/api/v1/oauth2/token`, {
     method: 'POST',
@@ -105,10 +129,15 @@ export function refresh(emu: WristbandEmulator, refreshToken: string): Promise<H
 }
 
 export function userinfo(emu: WristbandEmulator, accessToken: string): Promise<HttpResponse> {
-  return request(`${emu.url}/api/v1/oauth2/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return request(`${emu.url}/api/v1/oauth2/userinfo`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
 }
 
-export function decodeJwt(jwt: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+export function decodeJwt(jwt: string): {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+} {
   const [h, p] = jwt.split('.');
   return {
     header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')),

@@ -14,10 +14,17 @@ interface FrameworkRequest {
 /** `@Roles` and `@TenantScoped` checks for an authenticated user; throws `AccessDeniedError` (403). */
 @Injectable()
 export class AuthorizationService {
-  authorize(context: ExecutionContext, policy: Pick<RoutePolicy, 'roles' | 'tenantScope'>, user: WristbandUser): void {
+  authorize(
+    context: ExecutionContext,
+    policy: Pick<RoutePolicy, 'roles' | 'tenantScope'>,
+    user: WristbandUser,
+  ): void {
     const { roles, tenantScope: scope } = policy;
     if (roles && !hasRoles(user.roles, roles)) {
-      throw new AccessDeniedError('insufficient_role', `Requires ${roles.mode === 'all' ? 'all' : 'one'} of the roles: ${roles.roles.join(', ')}`);
+      throw new AccessDeniedError(
+        'insufficient_role',
+        `Requires ${roles.mode === 'all' ? 'all' : 'one'} of the roles: ${roles.roles.join(', ')}`,
+      );
     }
     if (scope) {
       const req = context.switchToHttp().getRequest<FrameworkRequest>();
@@ -38,11 +45,17 @@ export function hasRoles(userRoles: readonly string[], requirement: RolesRequire
     held.add(role.slice(role.lastIndexOf(':') + 1));
   }
   const check = (role: string) => held.has(role);
-  return requirement.mode === 'all' ? requirement.roles.every(check) : requirement.roles.some(check);
+  return requirement.mode === 'all'
+    ? requirement.roles.every(check)
+    : requirement.roles.some(check);
 }
 
 function tenantValue(req: FrameworkRequest, scope: TenantScope): string | undefined {
   const raw =
-    scope.source === 'param' ? req.params?.[scope.name] : scope.source === 'query' ? req.query?.[scope.name] : req.headers[scope.name];
+    scope.source === 'param'
+      ? req.params?.[scope.name]
+      : scope.source === 'query'
+        ? req.query?.[scope.name]
+        : req.headers[scope.name];
   return typeof raw === 'string' && raw.length > 0 ? raw : undefined;
 }

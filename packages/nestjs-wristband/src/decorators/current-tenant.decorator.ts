@@ -7,7 +7,9 @@ export interface CurrentTenantInfo {
 }
 
 /** The authenticated tenant, from verified tokens only (never from the request). */
-export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): CurrentTenantInfo | undefined => {
-  const user = requestUser(ctx);
-  return user ? { tenantId: user.tenantId, tenantName: user.tenantName } : undefined;
-});
+export const CurrentTenant = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): CurrentTenantInfo | undefined => {
+    const user = requestUser(ctx);
+    return user ? { tenantId: user.tenantId, tenantName: user.tenantName } : undefined;
+  },
+);

@@ -10,7 +10,11 @@ export interface TenantScope {
   match: 'id' | 'name';
 }
 
-type TenantScopeInput = string | { param: string; match?: 'id' | 'name' } | { header: string; match?: 'id' | 'name' } | { query: string; match?: 'id' | 'name' };
+type TenantScopeInput =
+  | string
+  | { param: string; match?: 'id' | 'name' }
+  | { header: string; match?: 'id' | 'name' }
+  | { query: string; match?: 'id' | 'name' };
 
 /**
  * Only the authenticated tenant may use this route: 403 `tenant_mismatch` unless the named route
@@ -20,8 +24,10 @@ type TenantScopeInput = string | { param: string; match?: 'id' | 'name' } | { he
 export function TenantScoped(input: TenantScopeInput): MethodDecorator & ClassDecorator {
   let scope: TenantScope;
   if (typeof input === 'string') scope = { source: 'param', name: input, match: 'id' };
-  else if ('param' in input) scope = { source: 'param', name: input.param, match: input.match ?? 'id' };
-  else if ('header' in input) scope = { source: 'header', name: input.header.toLowerCase(), match: input.match ?? 'id' };
+  else if ('param' in input)
+    scope = { source: 'param', name: input.param, match: input.match ?? 'id' };
+  else if ('header' in input)
+    scope = { source: 'header', name: input.header.toLowerCase(), match: input.match ?? 'id' };
   else scope = { source: 'query', name: input.query, match: input.match ?? 'id' };
   if (!scope.name) throw new TypeError('@TenantScoped() needs a parameter, header or query name');
   return SetMetadata(TENANT_SCOPED_KEY, scope);

@@ -5,7 +5,11 @@ import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.in
 import { appLoginUrl } from '../wristband-urls.js';
 import { rawResponse } from '../http/http-exchange.js';
 import { WRISTBAND_ERROR_STATUS } from './wristband-error-status.js';
-import { AuthenticationRequiredError, LoginRestartError, WristbandError } from './wristband.errors.js';
+import {
+  AuthenticationRequiredError,
+  LoginRestartError,
+  WristbandError,
+} from './wristband.errors.js';
 
 /**
  * Answers every `WristbandError`: JSON `{statusCode, error, reason, message}` with the code's status,
@@ -25,7 +29,10 @@ export class WristbandExceptionFilter implements ExceptionFilter {
 
     if (error instanceof LoginRestartError && !error.alreadyRestarted) {
       res.statusCode = 302;
-      res.setHeader('location', appLoginUrl(this.options, error.tenantName, error.tenantCustomDomain, true));
+      res.setHeader(
+        'location',
+        appLoginUrl(this.options, error.tenantName, error.tenantCustomDomain, true),
+      );
       res.setHeader('cache-control', 'no-store');
       res.end();
       return;
@@ -42,7 +49,10 @@ export class WristbandExceptionFilter implements ExceptionFilter {
         statusCode: status,
         error: STATUS_CODES[status],
         reason: error instanceof LoginRestartError ? 'login_failed' : error.code,
-        message: error instanceof LoginRestartError ? `Login failed again (${error.code}); start a new login` : error.message,
+        message:
+          error instanceof LoginRestartError
+            ? `Login failed again (${error.code}); start a new login`
+            : error.message,
       }),
     );
   }

@@ -24,20 +24,30 @@ export interface WristbandLoginRedirect {
  * the request) pending forever; so the redirect is taken over and handed back as a value, and the route
  * handler sends it.
  */
-function runStrategy(strategy: WristbandStrategy, context: ExecutionContext, options: object): Promise<StrategyOutcome> {
+function runStrategy(
+  strategy: WristbandStrategy,
+  context: ExecutionContext,
+  options: object,
+): Promise<StrategyOutcome> {
   const { req, res } = rawExchange(context);
   return new Promise((resolve, reject) => {
     const perRequest = Object.create(strategy) as WristbandStrategy;
     // Passport assigns its actions (success, fail, redirect, error, pass) just before it calls
     // `authenticate`, so `redirect` can only be replaced from inside that call.
-    perRequest.authenticate = function (this: WristbandStrategy, ...args: Parameters<WristbandStrategy['authenticate']>) {
+    perRequest.authenticate = function (
+      this: WristbandStrategy,
+      ...args: Parameters<WristbandStrategy['authenticate']>
+    ) {
       this.redirect = (url: string) => resolve({ redirectTo: url });
       strategy.authenticate.apply(this, args);
     };
-    const middleware = passport.authenticate(perRequest, options, (err: unknown, result: unknown) =>
-      err ? reject(err as Error) : resolve({ result }),
-    ) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
-    middleware(req, res, (err?: unknown) => (err ? reject(err as Error) : resolve({ result: undefined })));
+    const middleware = passport.authenticate(
+      perRequest,
+      options,
+      // Passport's errors are Errors (the strategy's and its own).
+      (err: Error | null, result: unknown) => (err ? reject(err) : resolve({ result })),
+    ) as (req: unknown, res: unknown, next: (err?: Error) => void) => void;
+    middleware(req, res, (err?: Error) => (err ? reject(err) : resolve({ result: undefined })));
   });
 }
 
@@ -52,8 +62,10 @@ export class WristbandLoginGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const outcome = await runStrategy(this.strategy, context, { leg: 'login', session: false });
-    if (!('redirectTo' in outcome)) throw new WristbandError('login_failed', 'The login could not start');
-    (rawExchange(context).req as RawRequest & WristbandLoginRedirect).wristbandLoginRedirect = outcome.redirectTo;
+    if (!('redirectTo' in outcome))
+      throw new WristbandError('login_failed', 'The login could not start');
+    (rawExchange(context).req as RawRequest & WristbandLoginRedirect).wristbandLoginRedirect =
+      outcome.redirectTo;
     return true;
   }
 }
@@ -65,8 +77,18 @@ export class WristbandCallbackGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const outcome = await runStrategy(this.strategy, context, { leg: 'callback', session: false });
-    const result = 'result' in outcome ? (outcome.result as WristbandLoginResult | false | undefined) : undefined;
-    if (!result) throw new LoginRestartError('login_failed', 'The login did not complete', undefined, undefined, true);
+    const result =
+      'result' in outcome
+        ? (outcome.result as WristbandLoginResult | false | undefined)
+        : undefined;
+    if (!result)
+      throw new LoginRestartError(
+        'login_failed',
+        'The login did not complete',
+        undefined,
+        undefined,
+        true,
+      );
     const { req } = rawExchange(context);
     (req as { wristbandLogin?: WristbandLoginResult }).wristbandLogin = result;
     return true;

@@ -45,7 +45,10 @@ describe('WristbandGuard as the global guard of non-HTTP handlers', () => {
   let contexts: ExternalContextCreator;
 
   beforeAll(async () => {
-    app = await NestFactory.createApplicationContext(NonHttpApp, { logger: false, abortOnError: false });
+    app = await NestFactory.createApplicationContext(NonHttpApp, {
+      logger: false,
+      abortOnError: false,
+    });
     handlers = app.get(Handlers);
     contexts = app.get(ExternalContextCreator);
   });
@@ -54,21 +57,33 @@ describe('WristbandGuard as the global guard of non-HTTP handlers', () => {
   });
 
   const wrapped = (method: 'status' | 'secret', type: string) =>
-    contexts.create(handlers, handlers[method], method, undefined, undefined, undefined, undefined, undefined, type) as (
-      ...args: unknown[]
-    ) => Promise<unknown>;
+    contexts.create(
+      handlers,
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- Nest calls the handler on `handlers`, as for a controller
+      handlers[method],
+      method,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      type,
+    ) as (...args: unknown[]) => Promise<unknown>;
 
   it.each(['rpc', 'ws', 'graphql'])('runs a @Public() handler in a %s context', async (type) => {
     await expect(wrapped('status', type)({ payload: 1 }, {})).resolves.toBe('public answer');
   });
 
-  it.each(['rpc', 'ws', 'graphql'])('refuses a protected handler in a %s context with an error naming the context', async (type) => {
-    const call = wrapped('secret', type)({ payload: 1 }, {});
-    await expect(call).rejects.toBeInstanceOf(UnsupportedContextError);
-    await expect(call).rejects.toMatchObject({
-      code: 'unsupported_context',
-      contextType: type,
-      message: expect.stringContaining(`"${type}" context`),
-    });
-  });
+  it.each(['rpc', 'ws', 'graphql'])(
+    'refuses a protected handler in a %s context with an error naming the context',
+    async (type) => {
+      const call = wrapped('secret', type)({ payload: 1 }, {});
+      await expect(call).rejects.toBeInstanceOf(UnsupportedContextError);
+      await expect(call).rejects.toMatchObject({
+        code: 'unsupported_context',
+        contextType: type,
+        message: expect.stringContaining(`"${type}" context`),
+      });
+    },
+  );
 });

@@ -2,7 +2,10 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
-import { AuthenticationRequiredError, UnsupportedContextError } from '../errors/wristband.errors.js';
+import {
+  AuthenticationRequiredError,
+  UnsupportedContextError,
+} from '../errors/wristband.errors.js';
 import { rawExchange, type RawRequest, type RawResponse } from '../http/http-exchange.js';
 import { RequestUserBinding } from '../http/request-user.binding.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
@@ -65,7 +68,8 @@ export class WristbandGuard implements CanActivate {
     }
     return this.authenticate(req, res, credential, policy.strategies).then((authenticated) => {
       keepOutOfSharedCaches(res);
-      if (policy.roles || policy.tenantScope) this.authorization.authorize(context, policy, authenticated);
+      if (policy.roles || policy.tenantScope)
+        this.authorization.authorize(context, policy, authenticated);
       return true;
     });
   }
@@ -74,15 +78,24 @@ export class WristbandGuard implements CanActivate {
    * The credential of the route's first strategy the request carries one for: it alone decides, so a bad
    * credential is never masked by trying the next strategy.
    */
-  private presentedCredential(headers: IncomingHttpHeaders, strategies: AuthStrategyName[]): Credential | undefined {
+  private presentedCredential(
+    headers: IncomingHttpHeaders,
+    strategies: AuthStrategyName[],
+  ): Credential | undefined {
     for (const strategy of strategies) {
-      const value = strategy === 'session' ? this.sessions.cookieValue(headers) : bearerToken(headers);
+      const value =
+        strategy === 'session' ? this.sessions.cookieValue(headers) : bearerToken(headers);
       if (value !== undefined) return { strategy, value };
     }
     return undefined;
   }
 
-  private knownUser(req: RawRequest, res: RawResponse, credential: Credential, safeMethod: boolean): WristbandUser | undefined {
+  private knownUser(
+    req: RawRequest,
+    res: RawResponse,
+    credential: Credential,
+    safeMethod: boolean,
+  ): WristbandUser | undefined {
     if (credential.strategy === 'bearer') {
       const user = this.bearer.cached(credential.value);
       if (user) this.requestUser.bind(req, res, user);
@@ -103,7 +116,8 @@ export class WristbandGuard implements CanActivate {
     credential: Credential | undefined,
     strategies: AuthStrategyName[],
   ): Promise<WristbandUser> {
-    if (credential?.strategy === 'session') return this.authenticateSession(req, res, credential.value);
+    if (credential?.strategy === 'session')
+      return this.authenticateSession(req, res, credential.value);
     if (credential?.strategy === 'bearer') {
       const user = await this.bearer.verify(credential.value);
       this.requestUser.bind(req, res, user);
@@ -112,16 +126,26 @@ export class WristbandGuard implements CanActivate {
     if (!strategies.includes('session')) {
       throw new AuthenticationRequiredError('invalid_token', 'Bearer token missing', 'bearer');
     }
-    throw new AuthenticationRequiredError('session_required', 'Log in first', strategies.includes('bearer') ? 'bearer' : 'session');
+    throw new AuthenticationRequiredError(
+      'session_required',
+      'Log in first',
+      strategies.includes('bearer') ? 'bearer' : 'session',
+    );
   }
 
-  private async authenticateSession(req: RawRequest, res: RawResponse, cookie: string): Promise<WristbandUser> {
+  private async authenticateSession(
+    req: RawRequest,
+    res: RawResponse,
+    cookie: string,
+  ): Promise<WristbandUser> {
     const lookup = await this.sessions.open(cookie);
     if (lookup.status !== 'ok') {
       this.sessions.clearCookies(res);
       throw new AuthenticationRequiredError(
         lookup.status === 'expired' ? 'session_expired' : 'session_invalid',
-        lookup.status === 'expired' ? 'Session expired; log in again' : 'Session cookie is not valid; log in again',
+        lookup.status === 'expired'
+          ? 'Session expired; log in again'
+          : 'Session cookie is not valid; log in again',
       );
     }
     let session = lookup.session;
@@ -130,7 +154,8 @@ export class WristbandGuard implements CanActivate {
     try {
       const fresh = await this.tokens.ensureFresh(session);
       session = fresh.session;
-      if (fresh.refreshed || this.sessions.needsTouch(session)) await this.sessions.commit(res, session);
+      if (fresh.refreshed || this.sessions.needsTouch(session))
+        await this.sessions.commit(res, session);
     } catch (err) {
       if (err instanceof AuthenticationRequiredError) await this.sessions.destroy(res, session);
       throw err;

@@ -1,7 +1,8 @@
 import { parseCookie } from 'cookie';
 import { readCookie, type RawRequest } from './http-exchange.js';
 
-const req = (cookie?: string) => ({ headers: cookie === undefined ? {} : { cookie } }) as RawRequest;
+const req = (cookie?: string) =>
+  ({ headers: cookie === undefined ? {} : { cookie } }) as RawRequest;
 
 describe('readCookie', () => {
   it.each([

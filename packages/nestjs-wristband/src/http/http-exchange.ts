@@ -59,7 +59,12 @@ function skipSpaces(s: string, from: number, to: number): number {
   return from;
 }
 
-export function setCookie(res: RawResponse, name: string, value: string, attrs: CookieAttributes): void {
+export function setCookie(
+  res: RawResponse,
+  name: string,
+  value: string,
+  attrs: CookieAttributes,
+): void {
   const options: SerializeOptions = {
     path: '/',
     httpOnly: attrs.httpOnly,
@@ -70,10 +75,22 @@ export function setCookie(res: RawResponse, name: string, value: string, attrs: 
   appendSetCookie(res, stringifySetCookie(name, value, options));
 }
 
-export function clearCookie(res: RawResponse, name: string, secure: boolean, httpOnly = true): void {
+export function clearCookie(
+  res: RawResponse,
+  name: string,
+  secure: boolean,
+  httpOnly = true,
+): void {
   appendSetCookie(
     res,
-    stringifySetCookie(name, '', { path: '/', httpOnly, secure, sameSite: 'lax', maxAge: 0, expires: new Date(0) }),
+    stringifySetCookie(name, '', {
+      path: '/',
+      httpOnly,
+      secure,
+      sameSite: 'lax',
+      maxAge: 0,
+      expires: new Date(0),
+    }),
   );
 }
 
@@ -105,7 +122,10 @@ export function queryParam(req: RawRequest, name: string): string | undefined {
  * Fastify keeps them in `.raw`). Reads the context's arguments directly: `switchToHttp()` allocates
  * three closures on every call.
  */
-export function rawExchange(context: { getArgByIndex<T>(index: number): T }): { req: RawRequest; res: RawResponse } {
+export function rawExchange(context: { getArgByIndex<T>(index: number): T }): {
+  req: RawRequest;
+  res: RawResponse;
+} {
   return { req: rawRequest(context), res: rawResponse(context) };
 }
 

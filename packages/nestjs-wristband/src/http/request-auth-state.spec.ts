@@ -1,7 +1,12 @@
 import { inspect } from 'node:util';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { defineRequestUserAccessor, getAuthState, requestUser, setAuthState } from './request-auth-state.js';
+import {
+  defineRequestUserAccessor,
+  getAuthState,
+  requestUser,
+  setAuthState,
+} from './request-auth-state.js';
 
 const user = (userId: string) => ({ userId }) as WristbandUser;
 const session = { id: 's1' } as WristbandSession;
@@ -49,7 +54,11 @@ describe('request auth state on an Express response', () => {
     const req = { res };
     return { req, res };
   };
-  const secretSession = { id: 's1', accessToken: 'eyJ.access.token', refreshToken: 'refresh-secret' } as WristbandSession;
+  const secretSession = {
+    id: 's1',
+    accessToken: 'eyJ.access.token',
+    refreshToken: 'refresh-secret',
+  } as WristbandSession;
 
   it('keeps the state with the response, readable through the request, gone with a new exchange', () => {
     const { req, res } = exchange();
@@ -79,10 +88,14 @@ describe('request auth state on an Express response', () => {
   it('gives @CurrentUser() what the guard or a req.user assignment recorded, and a user set any other way', () => {
     const proto = {};
     defineRequestUserAccessor(proto);
-    const contextOf = (req: object, res: object) => ({ getArgByIndex: <T>(i: number) => [req, res][i] as T });
+    const contextOf = (req: object, res: object) => ({
+      getArgByIndex: <T>(i: number) => [req, res][i] as T,
+    });
     const express = () => {
       const res = { locals: Object.create(null) as object };
-      const req = Object.assign(Object.create(proto) as { user?: WristbandUser; res: object }, { res });
+      const req = Object.assign(Object.create(proto) as { user?: WristbandUser; res: object }, {
+        res,
+      });
       return { req, res, context: contextOf(req, res) };
     };
     const guarded = express();

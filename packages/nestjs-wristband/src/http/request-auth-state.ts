@@ -58,7 +58,10 @@ function responseOf(req: object): unknown {
 }
 
 /** The state recorded for this raw request, if any (`res` defaults to Express's `req.res`). */
-export function getAuthState(req: object, res: unknown = responseOf(req)): RequestAuthState | undefined {
+export function getAuthState(
+  req: object,
+  res: unknown = responseOf(req),
+): RequestAuthState | undefined {
   return localsOf(res)?.[STATE] ?? stateByRequest.get(req);
 }
 

@@ -26,7 +26,8 @@ export function foreignInitiator(req: RawRequest, appOrigin: string): string | u
   const origin = header(req, 'origin');
   if (origin !== undefined) return origin === appOrigin ? undefined : 'Origin is another origin';
   const referer = header(req, 'referer');
-  if (referer !== undefined) return originOf(referer) === appOrigin ? undefined : 'Referer is another origin';
+  if (referer !== undefined)
+    return originOf(referer) === appOrigin ? undefined : 'Referer is another origin';
   return undefined;
 }
 

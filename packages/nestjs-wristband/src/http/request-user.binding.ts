@@ -26,8 +26,9 @@ export class RequestUserBinding implements OnApplicationBootstrap {
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter?.getType() !== 'express') return;
     // `app.request`: the prototype of this Express app's requests only (Express makes one per app).
-    const proto = (adapter.getInstance() as { request?: unknown }).request;
-    if (typeof proto === 'object' && proto !== null) this.viaAccessor = defineRequestUserAccessor(proto);
+    const proto = adapter.getInstance<{ request?: unknown }>().request;
+    if (typeof proto === 'object' && proto !== null)
+      this.viaAccessor = defineRequestUserAccessor(proto);
   }
 
   /** `res` is the request's response as the route handler gets it (Express's, with `locals`). */

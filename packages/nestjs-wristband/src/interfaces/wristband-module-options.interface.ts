@@ -101,10 +101,14 @@ export interface WristbandModuleOptions {
 export type AuthStrategyName = 'session' | 'bearer';
 
 /** Options that decide which providers and controllers the module has, so they are read before any factory runs. */
-export type WristbandModuleGraphOptionName = 'globalGuard' | 'registerAuthRoutes' | 'authRoutePrefix';
+export type WristbandModuleGraphOptionName =
+  'globalGuard' | 'registerAuthRoutes' | 'authRoutePrefix';
 
 /** The graph options, as `forRootAsync` takes them next to `useFactory`. */
-export type WristbandModuleGraphOptions = Pick<WristbandModuleOptions, WristbandModuleGraphOptionName>;
+export type WristbandModuleGraphOptions = Pick<
+  WristbandModuleOptions,
+  WristbandModuleGraphOptionName
+>;
 
 /**
  * What a `forRootAsync` factory (`useFactory`, or `create()` of `useClass` / `useExisting`) returns:
@@ -112,7 +116,10 @@ export type WristbandModuleGraphOptions = Pick<WristbandModuleOptions, Wristband
  * builds the module graph before the factory runs, so those could not take effect from here; they go
  * next to `useFactory`, and one found in the factory's result (JavaScript, a cast) stops the app at startup.
  */
-export type WristbandModuleFactoryOptions = Omit<WristbandModuleOptions, WristbandModuleGraphOptionName> & {
+export type WristbandModuleFactoryOptions = Omit<
+  WristbandModuleOptions,
+  WristbandModuleGraphOptionName
+> & {
   [K in WristbandModuleGraphOptionName]?: never;
 };
 

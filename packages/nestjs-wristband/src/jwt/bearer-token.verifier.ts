@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
-import { AuthenticationRequiredError, WristbandUnavailableError } from '../errors/wristband.errors.js';
+import {
+  AuthenticationRequiredError,
+  WristbandUnavailableError,
+} from '../errors/wristband.errors.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
 import { copyUser, readOnly, rolesFromClaims } from '../wristband-user.factory.js';
@@ -48,7 +51,8 @@ export class BearerTokenVerifier {
     try {
       const typ = decodeProtectedHeader(token).typ;
       // An ID token or any other JWT of Wristband's is not an access token.
-      if (typ !== undefined && typ.toLowerCase().replace(/^application\//, '') !== 'at+jwt') throw invalid('not an access token');
+      if (typ !== undefined && typ.toLowerCase().replace(/^application\//, '') !== 'at+jwt')
+        throw invalid('not an access token');
     } catch (err) {
       if (err instanceof AuthenticationRequiredError) throw err;
       throw invalid('malformed token');
@@ -63,8 +67,13 @@ export class BearerTokenVerifier {
         clockTolerance: bearer.clockToleranceSeconds,
       }));
     } catch (err) {
-      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && !(err instanceof errors.JOSEError))) {
-        throw new WristbandUnavailableError('Could not fetch Wristband signing keys', { cause: err });
+      if (
+        err instanceof errors.JWKSTimeout ||
+        (err instanceof TypeError && !(err instanceof errors.JOSEError))
+      ) {
+        throw new WristbandUnavailableError('Could not fetch Wristband signing keys', {
+          cause: err,
+        });
       }
       throw invalid(err instanceof errors.JOSEError ? describe(err) : 'invalid token');
     }
@@ -74,9 +83,12 @@ export class BearerTokenVerifier {
     if (ID_TOKEN_CLAIMS.some((claim) => claim in payload)) throw invalid('not an access token');
     const clientId = payload.client_id;
     if (typeof clientId !== 'string' || clientId === '') throw invalid('not an access token');
-    if (bearer.allowedClientIds !== undefined && !bearer.allowedClientIds.includes(clientId)) throw invalid('client not allowed');
-    if (bearer.expectedAppId !== undefined && payload.app_id !== bearer.expectedAppId) throw invalid('unexpected app_id');
-    if (typeof payload.tnt_id !== 'string' || typeof payload.sub !== 'string') throw invalid('missing tnt_id or sub');
+    if (bearer.allowedClientIds !== undefined && !bearer.allowedClientIds.includes(clientId))
+      throw invalid('client not allowed');
+    if (bearer.expectedAppId !== undefined && payload.app_id !== bearer.expectedAppId)
+      throw invalid('unexpected app_id');
+    if (typeof payload.tnt_id !== 'string' || typeof payload.sub !== 'string')
+      throw invalid('missing tnt_id or sub');
 
     const user: WristbandUser = {
       userId: payload.sub,
@@ -97,7 +109,11 @@ export class BearerTokenVerifier {
 }
 
 function invalid(reason: string): AuthenticationRequiredError {
-  return new AuthenticationRequiredError('invalid_token', `Bearer token rejected: ${reason}`, 'bearer');
+  return new AuthenticationRequiredError(
+    'invalid_token',
+    `Bearer token rejected: ${reason}`,
+    'bearer',
+  );
 }
 
 function describe(err: InstanceType<typeof errors.JOSEError>): string {

@@ -41,10 +41,14 @@ export class IdTokenVerifier {
         (err instanceof TypeError && !(err instanceof errors.JOSEError)) ||
         (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC');
       if (keysUnreachable) {
-        throw new WristbandUnavailableError('Could not fetch Wristband signing keys', { cause: err });
+        throw new WristbandUnavailableError('Could not fetch Wristband signing keys', {
+          cause: err,
+        });
       }
       const reason = err instanceof errors.JOSEError ? err.code : 'invalid';
-      throw new TokenValidationError('id_token_invalid', `ID token rejected (${reason})`, { cause: err });
+      throw new TokenValidationError('id_token_invalid', `ID token rejected (${reason})`, {
+        cause: err,
+      });
     }
     if (expectedNonce !== undefined && payload.nonce !== expectedNonce) {
       throw new TokenValidationError('id_token_invalid', 'ID token nonce does not match the login');

@@ -23,7 +23,9 @@ describe('AppSessionStore (the app store as the module uses it)', () => {
 
   it('passes sessions and cookie values through', async () => {
     const session = testSession();
-    const store = new AppSessionStore(appStore({ read: () => Promise.resolve(session), write: () => Promise.resolve('h.1-_~') }));
+    const store = new AppSessionStore(
+      appStore({ read: () => Promise.resolve(session), write: () => Promise.resolve('h.1-_~') }),
+    );
     expect(await store.read('h.1-_~')).toBe(session);
     expect(await store.write(session, 60)).toBe('h.1-_~');
   });
@@ -36,6 +38,7 @@ describe('AppSessionStore (the app store as the module uses it)', () => {
         write: () => {
           throw new TypeError('cannot serialize');
         },
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a store rejecting with a non-Error
         destroy: () => Promise.reject('a string'),
       }),
     );
@@ -44,7 +47,13 @@ describe('AppSessionStore (the app store as the module uses it)', () => {
       store.write(testSession(), 60).catch((e: unknown) => e),
       store.destroy(testSession()).catch((e: unknown) => e),
     ]);
-    expect(errors.map((e) => [e instanceof SessionStoreUnavailableError, (e as SessionStoreUnavailableError).code, (e as Error).message])).toEqual([
+    expect(
+      errors.map((e) => [
+        e instanceof SessionStoreUnavailableError,
+        (e as SessionStoreUnavailableError).code,
+        (e as Error).message,
+      ]),
+    ).toEqual([
       [true, 'session_store_unavailable', 'Session store unavailable (Error)'],
       [true, 'session_store_unavailable', 'Session store unavailable (TypeError)'],
       [true, 'session_store_unavailable', 'Session store unavailable (string)'],
@@ -53,36 +62,55 @@ describe('AppSessionStore (the app store as the module uses it)', () => {
   });
 
   it("keeps the store's own SessionStoreUnavailableError as it is", async () => {
-    const own = new SessionStoreUnavailableError('Session store (Postgres) unavailable: pool exhausted');
+    const own = new SessionStoreUnavailableError(
+      'Session store (Postgres) unavailable: pool exhausted',
+    );
     const store = new AppSessionStore(appStore({ read: () => Promise.reject(own) }));
     await expect(store.read('x')).rejects.toBe(own);
   });
 
   it('reads something that is no session as no session (401), never a crash later', async () => {
-    const store = new AppSessionStore(appStore({ read: () => Promise.resolve({ id: 'x' } as unknown as WristbandSession) }));
+    const store = new AppSessionStore(
+      appStore({ read: () => Promise.resolve({ id: 'x' } as unknown as WristbandSession) }),
+    );
     expect(await store.read('x')).toBeUndefined();
   });
 
-  it.each([[''], ['has space'], ['semi;colon'], ['quo"te'], [42]])('refuses %j as a cookie value', async (value) => {
-    const store = new AppSessionStore(appStore({ write: () => Promise.resolve(value as string) }));
-    await expect(store.write(testSession(), 60)).rejects.toThrow(SessionStoreUnavailableError);
-  });
+  it.each([[''], ['has space'], ['semi;colon'], ['quo"te'], [42]])(
+    'refuses %j as a cookie value',
+    async (value) => {
+      const store = new AppSessionStore(
+        appStore({ write: () => Promise.resolve(value as string) }),
+      );
+      await expect(store.write(testSession(), 60)).rejects.toThrow(SessionStoreUnavailableError);
+    },
+  );
 
   it('offers readSync, destroyById, destroyAllForUser and refreshCoordinator exactly when the store does', async () => {
     const plain = new AppSessionStore(appStore());
-    expect([plain.readSync, plain.destroyById, plain.destroyAllForUser, plain.refreshCoordinator]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([
+      plain.readSync,
+      plain.destroyById,
+      plain.destroyAllForUser,
+      plain.refreshCoordinator,
+    ]).toEqual([undefined, undefined, undefined, undefined]);
 
     const session = testSession();
     const coordinator: RefreshCoordinator = { coordinate: (s, refresh) => refresh(s) };
     const full = new AppSessionStore(
       appStore({
-        readSync: (value: string) => (value === 'ok' ? session : value === 'bad' ? ({} as WristbandSession) : undefined),
+        readSync: (value: string) =>
+          value === 'ok' ? session : value === 'bad' ? ({} as WristbandSession) : undefined,
         destroyById: () => Promise.resolve(true),
         destroyAllForUser: () => Promise.reject(new Error('down')),
         refreshCoordinator: coordinator,
       }),
     );
-    expect([full.readSync!('ok'), full.readSync!('bad'), full.readSync!('none')]).toEqual([session, undefined, undefined]);
+    expect([full.readSync!('ok'), full.readSync!('bad'), full.readSync!('none')]).toEqual([
+      session,
+      undefined,
+      undefined,
+    ]);
     expect(await full.destroyById!('id')).toBe(true);
     await expect(full.destroyAllForUser!('t', 'u')).rejects.toThrow(SessionStoreUnavailableError);
     expect(full.refreshCoordinator).toBe(coordinator);
@@ -100,7 +128,11 @@ describe('AppSessionStore (the app store as the module uses it)', () => {
   });
 
   it("shows Nest none of the store's lifecycle hooks (they belong to whoever provides the store)", () => {
-    const hooks = { onModuleInit: () => undefined, onModuleDestroy: () => undefined, onApplicationShutdown: () => undefined };
+    const hooks = {
+      onModuleInit: () => undefined,
+      onModuleDestroy: () => undefined,
+      onApplicationShutdown: () => undefined,
+    };
     const store = new AppSessionStore(appStore(hooks));
     expect(Object.keys(hooks).filter((hook) => hook in store)).toEqual([]);
   });

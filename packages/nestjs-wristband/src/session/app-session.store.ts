@@ -39,7 +39,8 @@ export class AppSessionStore implements SessionStore {
     if (destroyById) this.destroyById = (id) => this.call('destroyById', () => destroyById(id));
     const destroyAllForUser = store.destroyAllForUser?.bind(store);
     if (destroyAllForUser) {
-      this.destroyAllForUser = (tenantId, userId) => this.call('destroyAllForUser', () => destroyAllForUser(tenantId, userId));
+      this.destroyAllForUser = (tenantId, userId) =>
+        this.call('destroyAllForUser', () => destroyAllForUser(tenantId, userId));
     }
   }
 
@@ -51,8 +52,12 @@ export class AppSessionStore implements SessionStore {
   async write(session: WristbandSession, ttlSeconds: number): Promise<string> {
     const value = await this.call('write', () => this.store.write(session, ttlSeconds));
     if (typeof value !== 'string' || !COOKIE_VALUE.test(value)) {
-      this.logger.error('The app session store wrote a session but returned no usable cookie value (a non-empty string of cookie-safe characters)');
-      throw new SessionStoreUnavailableError('Session store unavailable: it returned no usable cookie value');
+      this.logger.error(
+        'The app session store wrote a session but returned no usable cookie value (a non-empty string of cookie-safe characters)',
+      );
+      throw new SessionStoreUnavailableError(
+        'Session store unavailable: it returned no usable cookie value',
+      );
     }
     return value;
   }
@@ -68,7 +73,9 @@ export class AppSessionStore implements SessionStore {
       if (err instanceof WristbandError) throw err;
       const name = err instanceof Error ? err.name : typeof err;
       // For operators only: the answer names no more than the error's class.
-      this.logger.warn(`The app session store failed (${operation}): ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      this.logger.warn(
+        `The app session store failed (${operation}): ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      );
       throw new SessionStoreUnavailableError(`Session store unavailable (${name})`, { cause: err });
     }
   }

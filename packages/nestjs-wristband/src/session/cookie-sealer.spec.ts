@@ -24,7 +24,9 @@ describe('CookieSealer', () => {
       opened.push(sealer.unseal('session', tampered.toString('base64url')));
     }
     expect(opened).toEqual(Array(raw.length).fill(undefined));
-    expect(sealer.unseal('session', raw.subarray(0, raw.length - 1).toString('base64url'))).toBeUndefined();
+    expect(
+      sealer.unseal('session', raw.subarray(0, raw.length - 1).toString('base64url')),
+    ).toBeUndefined();
   });
 
   it('refuses a value sealed for another purpose', () => {
@@ -33,15 +35,21 @@ describe('CookieSealer', () => {
   });
 
   it('refuses a value sealed with a foreign secret', () => {
-    expect(new CookieSealer([A]).unseal('session', new CookieSealer([B]).seal('session', { n: 1 }))).toBeUndefined();
+    expect(
+      new CookieSealer([A]).unseal('session', new CookieSealer([B]).seal('session', { n: 1 })),
+    ).toBeUndefined();
   });
 
   it('opens with every secret and seals with the first (rotation)', () => {
     const old = new CookieSealer([A]).seal('session', { n: 1 });
     const rotated = new CookieSealer([B, A]);
     expect(rotated.unseal('session', old)).toEqual({ n: 1 });
-    expect(new CookieSealer([B]).unseal('session', rotated.seal('session', { n: 2 }))).toEqual({ n: 2 });
-    expect(new CookieSealer([A]).unseal('session', rotated.seal('session', { n: 2 }))).toBeUndefined();
+    expect(new CookieSealer([B]).unseal('session', rotated.seal('session', { n: 2 }))).toEqual({
+      n: 2,
+    });
+    expect(
+      new CookieSealer([A]).unseal('session', rotated.seal('session', { n: 2 })),
+    ).toBeUndefined();
   });
 
   it.each(['', 'garbage', '%%%%', 'x'.repeat(20_000)])('refuses malformed input %#', (input) => {

@@ -59,7 +59,9 @@ export class CookieSealer {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
-    return Buffer.concat([Buffer.of(VERSION), id, iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
+    return Buffer.concat([Buffer.of(VERSION), id, iv, cipher.getAuthTag(), ciphertext]).toString(
+      'base64url',
+    );
   }
 
   /** The bytes sealed by `sealBytes` (or `seal`), or `undefined` as for `unseal`. */

@@ -58,10 +58,16 @@ export class CookieSessionStore implements SessionStore {
 export function isSessionShape(s: unknown): s is WristbandSession {
   const x = s as Partial<WristbandSession> | null;
   return (
-    typeof x === 'object' && x !== null &&
-    typeof x.id === 'string' && typeof x.userId === 'string' && typeof x.tenantId === 'string' &&
-    typeof x.accessToken === 'string' && typeof x.accessTokenExpiresAt === 'number' &&
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.id === 'string' &&
+    typeof x.userId === 'string' &&
+    typeof x.tenantId === 'string' &&
+    typeof x.accessToken === 'string' &&
+    typeof x.accessTokenExpiresAt === 'number' &&
     (x.accessTokenIssuedAt === undefined || typeof x.accessTokenIssuedAt === 'number') &&
-    typeof x.createdAt === 'number' && typeof x.lastSeenAt === 'number' && Array.isArray(x.roles)
+    typeof x.createdAt === 'number' &&
+    typeof x.lastSeenAt === 'number' &&
+    Array.isArray(x.roles)
   );
 }

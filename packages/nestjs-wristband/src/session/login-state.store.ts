@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
-import { LOGIN_STATE_TTL_SECONDS, MAX_LOGIN_STATES, RETURN_URL_TTL_SECONDS } from '../wristband.constants.js';
+import {
+  LOGIN_STATE_TTL_SECONDS,
+  MAX_LOGIN_STATES,
+  RETURN_URL_TTL_SECONDS,
+} from '../wristband.constants.js';
 import {
   clearCookie,
   cookieName,
@@ -51,7 +55,10 @@ export class LoginStateStore {
   save(req: RawRequest, res: RawResponse, loginState: LoginState): void {
     const secure = this.options.secureCookies;
     const existing = this.existing(req)
-      .map(([name, value]) => ({ name, createdAt: this.sealer.unseal<LoginState>('login-state', value)?.createdAt ?? 0 }))
+      .map(([name, value]) => ({
+        name,
+        createdAt: this.sealer.unseal<LoginState>('login-state', value)?.createdAt ?? 0,
+      }))
       .sort((a, b) => b.createdAt - a.createdAt);
     for (const stale of existing.slice(MAX_LOGIN_STATES - 1)) clearCookie(res, stale.name, secure);
     setCookie(res, this.nameFor(loginState.state), this.sealer.seal('login-state', loginState), {
@@ -70,7 +77,8 @@ export class LoginStateStore {
     clearCookie(res, name, this.options.secureCookies);
     const loginState = this.sealer.unseal<LoginState>('login-state', sealed);
     if (!loginState || typeof loginState.state !== 'string') return 'login_state_invalid';
-    if (Date.now() - loginState.createdAt > LOGIN_STATE_TTL_SECONDS * 1000) return 'login_state_invalid';
+    if (Date.now() - loginState.createdAt > LOGIN_STATE_TTL_SECONDS * 1000)
+      return 'login_state_invalid';
     const a = Buffer.from(loginState.state);
     const b = Buffer.from(state);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return 'state_mismatch';
@@ -104,7 +112,12 @@ export class LoginStateStore {
     if (sealed === undefined) return undefined;
     clearCookie(res, name, this.options.secureCookies);
     const pending = this.sealer.unseal<PendingReturnUrl>('login-state', sealed);
-    if (pending?.kind !== 'return-url' || typeof pending.returnUrl !== 'string' || typeof pending.createdAt !== 'number') return undefined;
+    if (
+      pending?.kind !== 'return-url' ||
+      typeof pending.returnUrl !== 'string' ||
+      typeof pending.createdAt !== 'number'
+    )
+      return undefined;
     if (Date.now() - pending.createdAt > RETURN_URL_TTL_SECONDS * 1000) return undefined;
     return pending.returnUrl;
   }
@@ -115,7 +128,10 @@ export class LoginStateStore {
 
   private nameFor(state: string): string {
     // State is base64url, so its prefix is a valid cookie-name token.
-    return cookieName(`${this.options.login.stateCookiePrefix}${state.slice(0, 22)}`, this.options.secureCookies);
+    return cookieName(
+      `${this.options.login.stateCookiePrefix}${state.slice(0, 22)}`,
+      this.options.secureCookies,
+    );
   }
 
   private existing(req: RawRequest): [string, string][] {

@@ -8,7 +8,10 @@ import { SessionStoreUnavailableError } from '../errors/wristband.errors.js';
 import { CookieSealer } from './cookie-sealer.js';
 import { RedisSessionStore } from './redis-session.store.js';
 import { RedisConnection, redactRedisUrl } from './redis.connection.js';
-import { SessionRevocationService, SessionRevocationUnsupportedError } from './session-revocation.service.js';
+import {
+  SessionRevocationService,
+  SessionRevocationUnsupportedError,
+} from './session-revocation.service.js';
 import { CookieSessionStore } from './cookie-session.store.js';
 
 const sealer = new CookieSealer(['s'.repeat(32)]);
@@ -29,9 +32,13 @@ describe('RedisSessionStore (real redis-server)', () => {
     await server?.dispose();
   });
   beforeEach(async () => {
-    store = new RedisSessionStore(sealer, new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }), {
-      keyPrefix: `t${randomBytes(4).toString('hex')}:`,
-    });
+    store = new RedisSessionStore(
+      sealer,
+      new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }),
+      {
+        keyPrefix: `t${randomBytes(4).toString('hex')}:`,
+      },
+    );
     await store.onModuleInit();
   });
   afterEach(async () => {
@@ -56,7 +63,9 @@ describe('RedisSessionStore (real redis-server)', () => {
     const raw = Buffer.from(cookie, 'base64url');
     raw[raw.length - 1] ^= 1;
     expect(await store.read(raw.toString('base64url'))).toBeUndefined();
-    expect(await store.read(new CookieSealer(['x'.repeat(32)]).seal('session-id', 'abc'))).toBeUndefined();
+    expect(
+      await store.read(new CookieSealer(['x'.repeat(32)]).seal('session-id', 'abc')),
+    ).toBeUndefined();
     expect(await store.read(sealer.seal('session-id', 'no-such-id'))).toBeUndefined();
     expect(await store.read('garbage')).toBeUndefined();
   });
@@ -74,7 +83,12 @@ describe('RedisSessionStore (real redis-server)', () => {
     const s = session();
     await store.write(s, 60);
     const stale = { ...s };
-    const newer = { accessToken: 'new-at', refreshToken: 'refresh-2', accessTokenExpiresAt: s.accessTokenExpiresAt + 1000, accessTokenIssuedAt: Date.now() };
+    const newer = {
+      accessToken: 'new-at',
+      refreshToken: 'refresh-2',
+      accessTokenExpiresAt: s.accessTokenExpiresAt + 1000,
+      accessTokenIssuedAt: Date.now(),
+    };
     await store.save({ ...s, ...newer });
     stale.lastSeenAt += 5;
     await store.write(stale, 60);
@@ -132,7 +146,9 @@ describe('RedisSessionStore (real redis-server)', () => {
       const started = Date.now();
       await expect(store.read(cookie)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
       await expect(store.write(session(), 60)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
-      await expect(store.destroyAllForUser('tenant-1', 'user-1')).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      await expect(store.destroyAllForUser('tenant-1', 'user-1')).rejects.toBeInstanceOf(
+        SessionStoreUnavailableError,
+      );
       expect(Date.now() - started).toBeLessThan(1500);
     } finally {
       await server.start();
@@ -155,9 +171,14 @@ describe('RedisSessionStore (real redis-server)', () => {
     try {
       // A port nothing listens on: the connection fails and is logged.
       const url = `redis://admin:sup3r-s3cret@127.0.0.1:${server.port + 1}`;
-      const down = new RedisSessionStore(sealer, new RedisConnection(url, Redis, { commandTimeoutMs: 200 }));
+      const down = new RedisSessionStore(
+        sealer,
+        new RedisConnection(url, Redis, { commandTimeoutMs: 200 }),
+      );
       await down.onModuleInit();
-      await expect(down.read(sealer.seal('session-id', 'x'))).rejects.toThrow(SessionStoreUnavailableError);
+      await expect(down.read(sealer.seal('session-id', 'x'))).rejects.toThrow(
+        SessionStoreUnavailableError,
+      );
       await down.onModuleDestroy();
       const logged = warn.mock.calls.map((c) => String(c[0])).join('\n');
       expect(logged).toContain('Redis unavailable (redis://***:***@127.0.0.1');
@@ -168,7 +189,9 @@ describe('RedisSessionStore (real redis-server)', () => {
   });
 
   it('never shows the Redis password', () => {
-    expect(redactRedisUrl('redis://user:s3cret-pw@redis.internal:6380/2')).toBe('redis://***:***@redis.internal:6380/2');
+    expect(redactRedisUrl('redis://user:s3cret-pw@redis.internal:6380/2')).toBe(
+      'redis://***:***@redis.internal:6380/2',
+    );
     expect(redactRedisUrl('rediss://:s3cret-pw@h:1')).not.toContain('s3cret');
   });
 });

@@ -117,7 +117,10 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
     await this.connection.close();
   }
 
-  key(kind: 'session' | 'user-sessions' | 'session-ended' | 'refresh-lock', ...parts: string[]): string {
+  key(
+    kind: 'session' | 'user-sessions' | 'session-ended' | 'refresh-lock',
+    ...parts: string[]
+  ): string {
     return `${this.keyPrefix}${kind}:${parts.map((p) => encodeURIComponent(p)).join(':')}`;
   }
 
@@ -170,13 +173,17 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
 
   /** Ends one session by id, on every instance at once; `true` when it existed. */
   async destroyById(id: string): Promise<boolean> {
-    const n = await this.run(() => this.redis.eval(END_SESSION, 0, this.keyPrefix, this.endedMarkerMs, id));
+    const n = await this.run(() =>
+      this.redis.eval(END_SESSION, 0, this.keyPrefix, this.endedMarkerMs, id),
+    );
     return n === 1;
   }
 
   async destroyAllForUser(tenantId: string, userId: string): Promise<number> {
     const index = this.key('user-sessions', tenantId, userId);
-    const n = await this.run(() => this.redis.eval(END_ALL_FOR_USER, 1, index, this.keyPrefix, this.endedMarkerMs));
+    const n = await this.run(() =>
+      this.redis.eval(END_ALL_FOR_USER, 1, index, this.keyPrefix, this.endedMarkerMs),
+    );
     return Number(n);
   }
 
@@ -186,7 +193,9 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
     } catch (err) {
       // ioredis messages name the failure ("Command timed out", "Connection is closed."), never the URL.
       const reason = err instanceof Error ? err.message : String(err);
-      throw new SessionStoreUnavailableError(`Session store (Redis) unavailable: ${reason}`, { cause: err });
+      throw new SessionStoreUnavailableError(`Session store (Redis) unavailable: ${reason}`, {
+        cause: err,
+      });
     }
   }
 }

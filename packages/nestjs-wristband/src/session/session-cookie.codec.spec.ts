@@ -52,7 +52,9 @@ describe('session cookie encoding', () => {
   });
 
   it('gives back claims in any script and of any size it can hold', () => {
-    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`claim_${i}`, `Zoë Ærøskøbing 日本 ✓ ${i}`]));
+    const many = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [`claim_${i}`, `Zoë Ærøskøbing 日本 ✓ ${i}`]),
+    );
     const s = session({ claims: { ...claims, name: 'Zoë Ærøskøbing 日本', ...many } });
     expect(decodeSessionCookie(encodeSessionCookie(s))).toEqual(s);
   });
@@ -64,7 +66,8 @@ describe('session cookie encoding', () => {
 
   it('never compresses a secret together with claims (no CRIME/BREACH-style length leak)', () => {
     // Deterministic, random-looking values: the sizes compared below are the same on every run.
-    const text = (label: string, length = 43) => createHash('sha512').update(label).digest('base64url').slice(0, length);
+    const text = (label: string, length = 43) =>
+      createHash('sha512').update(label).digest('base64url').slice(0, length);
     const base = session({
       id: text('id'),
       csrfToken: text('csrf'),
@@ -72,17 +75,22 @@ describe('session cookie encoding', () => {
       accessToken: `${jwt().split('.').slice(0, 2).join('.')}.${text('signature', 86)}`,
     });
     const signature = base.accessToken.split('.')[2];
-    const size = (extra: Record<string, unknown>) => encodeSessionCookie({ ...base, claims: { ...base.claims, ...extra } }).length;
+    const size = (extra: Record<string, unknown>) =>
+      encodeSessionCookie({ ...base, claims: { ...base.claims, ...extra } }).length;
     // A claim someone else could set (a display name, say) equal to a secret must not make the cookie
     // shorter than unrelated claims of the same length do.
     for (const secret of [base.id, base.csrfToken, base.refreshToken!, signature]) {
-      const unrelated = Array.from({ length: 20 }, (_, i) => size({ nickname: text(`${i} ${secret}`, secret.length) }));
+      const unrelated = Array.from({ length: 20 }, (_, i) =>
+        size({ nickname: text(`${i} ${secret}`, secret.length) }),
+      );
       // Unrelated values vary by a few bytes (Huffman coding); a secret compressed along would save tens.
       expect(size({ nickname: secret })).toBeGreaterThanOrEqual(Math.min(...unrelated));
     }
     // Claims themselves are compressed: a claim repeating another one costs far less than a new value.
     const title = 'Head of Accounts Payable, EMEA region';
-    expect(size({ title, nickname: title })).toBeLessThan(size({ title, nickname: text('nickname', title.length) }) - 20);
+    expect(size({ title, nickname: title })).toBeLessThan(
+      size({ title, nickname: text('nickname', title.length) }) - 20,
+    );
   });
 
   it('keeps session fields that differ from their claims', () => {
@@ -130,18 +138,25 @@ describe('session cookie encoding', () => {
   };
 
   it('reads only its one format: unreleased formats are refused', () => {
-    for (const bytes of Object.values(unreleased)) expect(decodeSessionCookie(bytes)).toBeUndefined();
+    for (const bytes of Object.values(unreleased))
+      expect(decodeSessionCookie(bytes)).toBeUndefined();
   });
 
   it('the cookie store refuses unreleased formats sealed with its own secret', () => {
     const sealer = new CookieSealer(['s'.repeat(32)]);
     const store = new CookieSessionStore(sealer);
-    for (const bytes of Object.values(unreleased)) expect(store.readSync(sealer.sealBytes('session', bytes))).toBeUndefined();
+    for (const bytes of Object.values(unreleased))
+      expect(store.readSync(sealer.sealBytes('session', bytes))).toBeUndefined();
   });
 
   it('refuses truncated or foreign bytes instead of throwing', () => {
     const encoded = encodeSessionCookie(session());
-    for (const bytes of [encoded.subarray(0, 20), encoded.subarray(0, encoded.length - 3), Buffer.of(9, 1, 2), Buffer.alloc(0)]) {
+    for (const bytes of [
+      encoded.subarray(0, 20),
+      encoded.subarray(0, encoded.length - 3),
+      Buffer.of(9, 1, 2),
+      Buffer.alloc(0),
+    ]) {
       expect(decodeSessionCookie(bytes)).toBeUndefined();
     }
   });

@@ -47,7 +47,8 @@ const DICTIONARY = Buffer.from(
 const MAX_INFLATED_BYTES = 64 * 1024;
 
 type Claims = Record<string, unknown>;
-type DerivedField = 'userId' | 'tenantId' | 'tenantName' | 'identityProviderName' | 'email' | 'roles';
+type DerivedField =
+  'userId' | 'tenantId' | 'tenantName' | 'identityProviderName' | 'email' | 'roles';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -84,7 +85,8 @@ export function encodeSessionCookie(session: WristbandSession): Buffer {
     // `null` stands for "no value" where the claim has one (JSON has no undefined).
     if (!sameValue(value, DERIVED[field](claims))) kept[field] = value ?? null;
   }
-  if (session.tenantCustomDomain !== undefined) kept.tenantCustomDomain = session.tenantCustomDomain;
+  if (session.tenantCustomDomain !== undefined)
+    kept.tenantCustomDomain = session.tenantCustomDomain;
   const fields: Fields = [
     session.id,
     session.csrfToken,
@@ -93,17 +95,26 @@ export function encodeSessionCookie(session: WristbandSession): Buffer {
     session.accessTokenExpiresAt,
     session.refreshToken ?? null,
     kept,
-    session.accessTokenIssuedAt === undefined ? null : session.accessTokenExpiresAt - session.accessTokenIssuedAt,
+    session.accessTokenIssuedAt === undefined
+      ? null
+      : session.accessTokenExpiresAt - session.accessTokenIssuedAt,
   ];
   const jwt = jwtBytes(session.accessToken);
   const packed = deflateRawSync(
-    frames([Buffer.from(JSON.stringify(claims), 'utf8'), jwt?.header ?? Buffer.alloc(0), jwt?.payload ?? Buffer.alloc(0)]),
+    frames([
+      Buffer.from(JSON.stringify(claims), 'utf8'),
+      jwt?.header ?? Buffer.alloc(0),
+      jwt?.payload ?? Buffer.alloc(0),
+    ]),
     { dictionary: DICTIONARY },
   );
   const token = jwt
     ? Buffer.concat([Buffer.of(TOKEN_JWT), jwt.signature])
     : Buffer.concat([Buffer.of(TOKEN_TEXT), Buffer.from(session.accessToken, 'utf8')]);
-  return Buffer.concat([Buffer.of(FORMAT), frames([Buffer.from(JSON.stringify(fields), 'utf8'), packed, token])]);
+  return Buffer.concat([
+    Buffer.of(FORMAT),
+    frames([Buffer.from(JSON.stringify(fields), 'utf8'), packed, token]),
+  ]);
 }
 
 /** The session, or `undefined` for bytes this codec did not write (callers check the shape). */
@@ -113,13 +124,18 @@ export function decodeSessionCookie(plain: Buffer): WristbandSession | undefined
     const outer = readFrames(plain, 1, 3);
     if (!outer || outer.end !== plain.length) return undefined;
     const [fieldsJson, packed, token] = outer.parts;
-    const inner = inflateRawSync(packed, { dictionary: DICTIONARY, maxOutputLength: MAX_INFLATED_BYTES });
+    const inner = inflateRawSync(packed, {
+      dictionary: DICTIONARY,
+      maxOutputLength: MAX_INFLATED_BYTES,
+    });
     const block = readFrames(inner, 0, 3);
     if (!block || block.end !== inner.length) return undefined;
     const [claimsJson, header, payload] = block.parts;
     let accessToken: string;
     if (token[0] === TOKEN_JWT) {
-      accessToken = [header, payload, token.subarray(1)].map((b) => b.toString('base64url')).join('.');
+      accessToken = [header, payload, token.subarray(1)]
+        .map((b) => b.toString('base64url'))
+        .join('.');
     } else if (token[0] === TOKEN_TEXT && header.length === 0 && payload.length === 0) {
       accessToken = token.toString('utf8', 1);
     } else {
@@ -134,19 +150,32 @@ export function decodeSessionCookie(plain: Buffer): WristbandSession | undefined
 }
 
 function restore(
-  [id, csrfToken, createdAt, lastSeenAt, accessTokenExpiresAt, refreshToken, kept, accessTokenLifetimeMs]: Fields,
+  [
+    id,
+    csrfToken,
+    createdAt,
+    lastSeenAt,
+    accessTokenExpiresAt,
+    refreshToken,
+    kept,
+    accessTokenLifetimeMs,
+  ]: Fields,
   claims: Claims,
   accessToken: string,
 ): WristbandSession | undefined {
-  if (typeof claims !== 'object' || claims === null || typeof kept !== 'object' || kept === null) return undefined;
+  if (typeof claims !== 'object' || claims === null || typeof kept !== 'object' || kept === null)
+    return undefined;
   const lifetimeKnown = typeof accessTokenLifetimeMs === 'number';
-  const restored = (field: DerivedField): unknown => (field in kept ? (kept[field] ?? undefined) : DERIVED[field](claims));
+  const restored = (field: DerivedField): unknown =>
+    field in kept ? (kept[field] ?? undefined) : DERIVED[field](claims);
   return {
     id,
     userId: restored('userId') as string,
     tenantId: restored('tenantId') as string,
     tenantName: restored('tenantName') as string,
-    ...(kept.tenantCustomDomain !== undefined && { tenantCustomDomain: kept.tenantCustomDomain as string }),
+    ...(kept.tenantCustomDomain !== undefined && {
+      tenantCustomDomain: kept.tenantCustomDomain as string,
+    }),
     identityProviderName: restored('identityProviderName') as string,
     email: restored('email') as string | undefined,
     roles: restored('roles') as string[],
@@ -162,12 +191,15 @@ function restore(
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => x === b[i]);
   return a === b;
 }
 
 /** A JWT's three parts as bytes, when decoding them is exact (a non-canonical part would come back as other text). */
-function jwtBytes(token: string): { header: Buffer; payload: Buffer; signature: Buffer } | undefined {
+function jwtBytes(
+  token: string,
+): { header: Buffer; payload: Buffer; signature: Buffer } | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [header, payload, signature] = parts.map((p) => Buffer.from(p, 'base64url'));
@@ -186,7 +218,11 @@ function frames(parts: Buffer[]): Buffer {
   return out;
 }
 
-function readFrames(buf: Buffer, at: number, count: number): { parts: Buffer[]; end: number } | undefined {
+function readFrames(
+  buf: Buffer,
+  at: number,
+  count: number,
+): { parts: Buffer[]; end: number } | undefined {
   const parts: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     if (at + 4 > buf.length) return undefined;

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SESSION_STORE, type SessionStore } from './session-store.interface.js';
 
 /** A store that keeps sessions server-side and can end them by id (Redis, or an app's store that offers it). */
-type ServerSideSessionStore = SessionStore & Required<Pick<SessionStore, 'destroyById' | 'destroyAllForUser'>>;
+type ServerSideSessionStore = SessionStore &
+  Required<Pick<SessionStore, 'destroyById' | 'destroyAllForUser'>>;
 
 /**
  * Called on a store that cannot end sessions from the server: with cookie sessions the session lives

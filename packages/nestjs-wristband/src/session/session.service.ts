@@ -17,8 +17,7 @@ import { SESSION_STORE, type SessionStore } from './session-store.interface.js';
 import { MAX_COOKIE_BYTES, SessionTooLargeError } from '../errors/wristband.errors.js';
 
 export type SessionLookup =
-  | { status: 'ok'; session: WristbandSession }
-  | { status: 'none' | 'invalid' | 'expired' };
+  { status: 'ok'; session: WristbandSession } | { status: 'none' | 'invalid' | 'expired' };
 
 /** Data a new session starts from (ids, timestamps and the CSRF token are added here). */
 export type NewSession = Omit<WristbandSession, 'id' | 'csrfToken' | 'createdAt' | 'lastSeenAt'>;
@@ -67,12 +66,17 @@ export class SessionService {
   peek(cookieValue: string, now = Date.now()): WristbandSession | undefined {
     if (!this.store.readSync || !cookieValue) return undefined;
     const session = this.store.readSync(cookieValue);
-    return session && !this.isExpired(session, now) && !this.needsTouch(session, now) ? session : undefined;
+    return session && !this.isExpired(session, now) && !this.needsTouch(session, now)
+      ? session
+      : undefined;
   }
 
   isExpired(session: WristbandSession, now = Date.now()): boolean {
     const { idleTimeoutSeconds, absoluteTimeoutSeconds } = this.options.session;
-    return now - session.lastSeenAt > idleTimeoutSeconds * 1000 || now - session.createdAt > absoluteTimeoutSeconds * 1000;
+    return (
+      now - session.lastSeenAt > idleTimeoutSeconds * 1000 ||
+      now - session.createdAt > absoluteTimeoutSeconds * 1000
+    );
   }
 
   /** Starts a brand-new session (new id, new CSRF token): a login never reuses an older session. */
@@ -103,13 +107,25 @@ export class SessionService {
     const cookieBytes = this.cookieName.length + 1 + value.length;
     if (cookieBytes > MAX_COOKIE_BYTES) {
       const error = new SessionTooLargeError(cookieBytes);
-      this.logger.error(`${error.message} (tenant ${session.tenantId}, user ${session.userId}, ${session.roles.length} roles)`);
+      this.logger.error(
+        `${error.message} (tenant ${session.tenantId}, user ${session.userId}, ${session.roles.length} roles)`,
+      );
       throw error;
     }
     const secure = this.options.secureCookies;
-    setCookie(res, this.cookieName, value, { secure, httpOnly: true, sameSite: 'lax', maxAgeSeconds: ttl });
+    setCookie(res, this.cookieName, value, {
+      secure,
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAgeSeconds: ttl,
+    });
     // Readable by front-end code on purpose: it echoes the value in `x-csrf-token`.
-    setCookie(res, this.csrfCookieName, session.csrfToken, { secure, httpOnly: false, sameSite: 'lax', maxAgeSeconds: ttl });
+    setCookie(res, this.csrfCookieName, session.csrfToken, {
+      secure,
+      httpOnly: false,
+      sameSite: 'lax',
+      maxAgeSeconds: ttl,
+    });
   }
 
   /** Ends the session server-side (if the store has a server side) and clears its cookies. */

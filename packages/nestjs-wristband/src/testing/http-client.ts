@@ -43,7 +43,13 @@ function pathMatches(reqPath: string, cookiePath: string): boolean {
 }
 
 function isLocalHost(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]' || host === '::1';
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '127.0.0.1' ||
+    host === '[::1]' ||
+    host === '::1'
+  );
 }
 
 export class CookieJar {
@@ -168,13 +174,15 @@ export const localhostLookup: LookupFunction = (hostname, options, callback) => 
   const h = hostname.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) {
     if ((options as dns.LookupOptions | undefined)?.all) {
-      (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+      (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [
+        { address: '127.0.0.1', family: 4 },
+      ]);
     } else {
       (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4);
     }
     return;
   }
-  dns.lookup(hostname, options as dns.LookupOptions, callback as never);
+  dns.lookup(hostname, options, callback as never);
 };
 
 export interface RequestOptions {
@@ -194,7 +202,7 @@ export interface HttpResponse {
   /** Lowercased names; `set-cookie` is always a string[]. */
   headers: Record<string, string | string[] | undefined> & { 'set-cookie'?: string[] };
   text: string;
-  json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON bodies, typed by the caller
   /** Absolute Location (resolved against the request URL), when present. */
   location?: string;
 }
@@ -203,10 +211,12 @@ const agent = new http.Agent({ keepAlive: false });
 
 export function request(url: string | URL, opts: RequestOptions = {}): Promise<HttpResponse> {
   const u = typeof url === 'string' ? new URL(url) : url;
-  if (u.protocol !== 'http:') return Promise.reject(new Error(`http-client: only http: is supported (${u.href})`));
+  if (u.protocol !== 'http:')
+    return Promise.reject(new Error(`http-client: only http: is supported (${u.href})`));
   const method = (opts.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(opts.headers ?? {}))
+    if (v !== undefined) headers[k.toLowerCase()] = v;
 
   let payload: Buffer | undefined;
   if (opts.body !== undefined) {
@@ -262,7 +272,9 @@ export function request(url: string | URL, opts: RequestOptions = {}): Promise<H
               try {
                 return JSON.parse(text) as T;
               } catch {
-                throw new Error(`http-client: response of ${method} ${u.pathname} is not JSON (status ${res.statusCode}): ${text.slice(0, 200)}`);
+                throw new Error(
+                  `http-client: response of ${method} ${u.pathname} is not JSON (status ${res.statusCode}): ${text.slice(0, 200)}`,
+                );
               }
             },
             location: loc ? new URL(loc, u).href : undefined,
@@ -270,7 +282,9 @@ export function request(url: string | URL, opts: RequestOptions = {}): Promise<H
         });
       },
     );
-    req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error(`http-client: timeout on ${method} ${u.href}`)));
+    req.setTimeout(opts.timeoutMs ?? 30_000, () =>
+      req.destroy(new Error(`http-client: timeout on ${method} ${u.href}`)),
+    );
     req.on('error', reject);
     if (payload) req.write(payload);
     req.end();
@@ -297,7 +311,10 @@ export interface FollowResult extends HttpResponse {
  * body). Stops when a response is not a redirect, when `stopAt(url)` is true for the next target
  * (returning the redirect response with `stoppedAt`), or fails after `maxHops` (default 10).
  */
-export async function followRedirects(url: string, opts: FollowOptions = {}): Promise<FollowResult> {
+export async function followRedirects(
+  url: string,
+  opts: FollowOptions = {},
+): Promise<FollowResult> {
   const maxHops = opts.maxHops ?? 10;
   const chain: string[] = [];
   let current = url;
@@ -308,7 +325,8 @@ export async function followRedirects(url: string, opts: FollowOptions = {}): Pr
     const res = await request(current, { ...opts, method, body });
     if (!(res.status >= 300 && res.status < 400 && res.location)) return { ...res, chain };
     if (opts.stopAt?.(res.location)) return { ...res, chain, stoppedAt: res.location };
-    if (hop + 1 >= maxHops) throw new Error(`http-client: too many redirects (${maxHops}) from ${url}`);
+    if (hop + 1 >= maxHops)
+      throw new Error(`http-client: too many redirects (${maxHops}) from ${url}`);
     if (res.status !== 307 && res.status !== 308) {
       method = 'GET';
       body = undefined;

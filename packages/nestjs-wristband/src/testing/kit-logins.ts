@@ -33,22 +33,34 @@ export interface LoginSession {
 }
 
 /** App `/auth/login` → emulator authorize and login form → app `/auth/callback` (routes of `authRoutePrefix`). */
-export async function loginSession(emulator: WristbandEmulator, appUrl: string, o: LoginSessionOptions): Promise<LoginSession> {
+export async function loginSession(
+  emulator: WristbandEmulator,
+  appUrl: string,
+  o: LoginSessionOptions,
+): Promise<LoginSession> {
   const base = appBaseUrl(appUrl);
   const user = emulator.user(o.email);
   const jar = new CookieJar();
   const query = new URLSearchParams({ tenant_name: o.tenant ?? user.tenant });
   if (o.returnUrl !== undefined) query.set('return_url', o.returnUrl);
   const loginUrl = authRouteUrl(base, o.authRoutePrefix, 'login');
-  const start = await request(`${loginUrl}?${query}`, { jar });
+  const start = await request(`${loginUrl}?${query.toString()}`, { jar });
   if (start.status !== 302 || !start.location) throw unexpected(`GET ${loginUrl}`, start);
-  const callbackUrl = await emulator.authorizeViaForm(start.location, { username: user.email, password: o.password ?? user.password }, jar);
+  const callbackUrl = await emulator.authorizeViaForm(
+    start.location,
+    { username: user.email, password: o.password ?? user.password },
+    jar,
+  );
   const callback = await request(callbackUrl, { jar });
   if (callback.status !== 302) throw unexpected(`the app's callback`, callback);
   const cookie = jar.cookieHeader(base);
   const csrfToken = jar.get(base, o.csrfCookieName ?? CSRF_COOKIE_NAME);
   if (!cookie || !csrfToken) {
-    throw new WristbandEmulatorError('flow_failed', `the app's callback set no session cookies for ${base}`, callback.status);
+    throw new WristbandEmulatorError(
+      'flow_failed',
+      `the app's callback set no session cookies for ${base}`,
+      callback.status,
+    );
   }
   return { cookie, csrfToken, jar };
 }
@@ -57,10 +69,14 @@ export async function loginSession(emulator: WristbandEmulator, appUrl: string, 
 export const KIT_REDIRECT_URI = 'http://localhost:1/wristband-test-kit/callback';
 
 /** A real access token of `email`, from an authorization code flow (PKCE) of the emulator's first client. */
-export async function userAccessToken(emulator: WristbandEmulator, o: { email: string; password?: string }): Promise<string> {
+export async function userAccessToken(
+  emulator: WristbandEmulator,
+  o: { email: string; password?: string },
+): Promise<string> {
   const user = emulator.user(o.email);
   const client = emulator.client();
-  if (client.redirectUris.length === 0) emulator.registerRedirectUris(client.clientId, [KIT_REDIRECT_URI]);
+  if (client.redirectUris.length === 0)
+    emulator.registerRedirectUris(client.clientId, [KIT_REDIRECT_URI]);
   const redirectUri = client.redirectUris[0];
   const verifier = randomBytes(32).toString('base64url');
   const authorize = new URL(`${emulator.tenantUrl(user.tenant)}/api/v1/oauth2/authorize`);
@@ -74,15 +90,28 @@ export async function userAccessToken(emulator: WristbandEmulator, o: { email: s
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   }).toString();
-  const back = new URL(await emulator.authorizeViaForm(authorize.href, { username: user.email, password: o.password ?? user.password }));
+  const back = new URL(
+    await emulator.authorizeViaForm(authorize.href, {
+      username: user.email,
+      password: o.password ?? user.password,
+    }),
+  );
   const code = back.searchParams.get('code');
   if (!code) {
-    throw new WristbandEmulatorError('flow_failed', `authorize returned no code (error ${back.searchParams.get('error') ?? 'none'})`);
+    throw new WristbandEmulatorError(
+      'flow_failed',
+      `authorize returned no code (error ${back.searchParams.get('error') ?? 'none'})`,
+    );
   }
   const res = await request(`${emulator.issuer}/api/v1/oauth2/token`, {
     method: 'POST',
     headers: { authorization: basicAuth(client.clientId, client.clientSecret) },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    }),
   });
   if (res.status !== 200) throw unexpected('the token endpoint', res);
   return res.json<{ access_token: string }>().access_token;
@@ -92,18 +121,33 @@ export async function userAccessToken(emulator: WristbandEmulator, o: { email: s
 export function appBaseUrl(appUrl: string): string {
   const url = URL.canParse(appUrl) ? new URL(appUrl) : undefined;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new WristbandEmulatorError('invalid_option', `an app URL is http(s)://host[:port][/path], without query or fragment (got "${appUrl}")`);
+    throw new WristbandEmulatorError(
+      'invalid_option',
+      `an app URL is http(s)://host[:port][/path], without query or fragment (got "${appUrl}")`,
+    );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** `${base}/${prefix}/${leg}`; the prefix defaults to the module's `auth`, `''` is the root. */
-export function authRouteUrl(base: string, authRoutePrefix: string | undefined, leg: 'login' | 'callback'): string {
+export function authRouteUrl(
+  base: string,
+  authRoutePrefix: string | undefined,
+  leg: 'login' | 'callback',
+): string {
   const prefix = (authRoutePrefix ?? 'auth').replace(/^\/+|\/+$/g, '');
   return prefix ? `${base}/${prefix}/${leg}` : `${base}/${leg}`;
 }
 
 function unexpected(what: string, res: HttpResponse): WristbandEmulatorError {
-  const text = res.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-  return new WristbandEmulatorError('flow_failed', `${what} answered HTTP ${res.status}${text ? `: ${text}` : ''}`, res.status);
+  const text = res.text
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
+  return new WristbandEmulatorError(
+    'flow_failed',
+    `${what} answered HTTP ${res.status}${text ? `: ${text}` : ''}`,
+    res.status,
+  );
 }

@@ -47,8 +47,18 @@ export class RedisTestServer {
     const child = spawn(
       this.binary,
       [
-        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-        '--dir', this.dir, '--dbfilename', 'dump.rdb',
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+        '--dbfilename',
+        'dump.rdb',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -59,7 +69,9 @@ export class RedisTestServer {
     while (!(await ping(this.port))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         await this.stop();
-        throw new Error(`redis-server did not start on port ${this.port}:\n${this.output.slice(-2000)}`);
+        throw new Error(
+          `redis-server did not start on port ${this.port}:\n${this.output.slice(-2000)}`,
+        );
       }
       await sleep(25);
     }

@@ -4,15 +4,31 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Module, UseGuards, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createServer } from 'node:net';
-import { CurrentUser, WristbandGuard, WristbandModule, wristbandOptionsFromEnv, type WristbandUser } from 'nestjs-wristband';
-import { freePort, request, startWristbandEmulator, type WristbandTestEmulator } from 'nestjs-wristband/testing';
+import {
+  CurrentUser,
+  WristbandGuard,
+  WristbandModule,
+  wristbandOptionsFromEnv,
+  type WristbandUser,
+} from 'nestjs-wristband';
+import {
+  freePort,
+  request,
+  startWristbandEmulator,
+  type WristbandTestEmulator,
+} from 'nestjs-wristband/testing';
 
 @Controller('api')
 class MeController {
   @Get('me')
   @UseGuards(WristbandGuard)
   me(@CurrentUser() user: WristbandUser) {
-    return { userId: user.userId, tenantId: user.tenantId, tenantName: user.tenantName, subKind: user.subKind };
+    return {
+      userId: user.userId,
+      tenantId: user.tenantId,
+      tenantName: user.tenantName,
+      subKind: user.subKind,
+    };
   }
 }
 
@@ -25,7 +41,10 @@ describe('GET /api/me', () => {
     wb = await startWristbandEmulator();
     const port = await freePort();
     appUrl = `http://localhost:${port}`;
-    @Module({ imports: [WristbandModule.forRoot(wristbandOptionsFromEnv(wb.env(appUrl)))], controllers: [MeController] })
+    @Module({
+      imports: [WristbandModule.forRoot(wristbandOptionsFromEnv(wb.env(appUrl)))],
+      controllers: [MeController],
+    })
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(port, '127.0.0.1');
@@ -40,18 +59,26 @@ describe('GET /api/me', () => {
     const { cookie } = await wb.loginSession(appUrl, { email: 'alice@acme.test' });
     const res = await fetch(`${appUrl}/api/me`, { headers: { cookie } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ userId: wb.emulator.user('alice@acme.test').id, tenantName: 'acme' });
+    expect(await res.json()).toMatchObject({
+      userId: wb.emulator.user('alice@acme.test').id,
+      tenantName: 'acme',
+    });
   });
 
   it('answers a bearer token of a user', async () => {
     const token = await wb.accessToken({ email: 'bob@acme.test' });
     const res = await fetch(`${appUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ userId: wb.emulator.user('bob@acme.test').id, subKind: 'user' });
+    expect(await res.json()).toMatchObject({
+      userId: wb.emulator.user('bob@acme.test').id,
+      subKind: 'user',
+    });
   });
 
   it('answers a bearer token of a machine client', async () => {
-    const res = await fetch(`${appUrl}/api/me`, { headers: { authorization: `Bearer ${await wb.clientAccessToken()}` } });
+    const res = await fetch(`${appUrl}/api/me`, {
+      headers: { authorization: `Bearer ${await wb.clientAccessToken()}` },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ userId: wb.clientId, subKind: 'client' });
   });
@@ -77,7 +104,10 @@ describe('startWristbandEmulator', () => {
         SESSION_SECRETS: expect.stringMatching(/^[A-Za-z0-9_-]{48}$/),
       });
       expect(b.env('http://localhost:4000').SESSION_SECRETS).not.toBe(env.SESSION_SECRETS);
-      expect(wristbandOptionsFromEnv(env)).toMatchObject({ applicationVanityDomain: a.vanityDomain, clientId: a.clientId });
+      expect(wristbandOptionsFromEnv(env)).toMatchObject({
+        applicationVanityDomain: a.vanityDomain,
+        clientId: a.clientId,
+      });
       expect(a.emulator.client().redirectUris).toEqual(['http://localhost:4000/auth/callback']);
       expect(() => a.env('localhost:4000')).toThrow(/an app URL is http\(s\):\/\/host/);
     } finally {
@@ -96,26 +126,51 @@ describe('startWristbandEmulator', () => {
       expect(wb.tenants.map((t) => t.name)).toEqual(['umbrella']);
       expect(wb.users.map((u) => u.email)).toEqual(['erin@umbrella.test']);
       const token = await wb.accessToken({ email: 'erin@umbrella.test' });
-      const info = (await request(`${wb.issuer}/api/v1/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } })).json();
-      expect(info).toMatchObject({ tnt_name: 'umbrella', email: 'erin@umbrella.test', sub: wb.users[0].id });
-      expect(info.roles.map((r: { name: string }) => r.name)).toEqual(['app:invotastic:admin', 'app:invotastic:auditor']);
+      const info = (
+        await request(`${wb.issuer}/api/v1/oauth2/userinfo`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json();
+      expect(info).toMatchObject({
+        tnt_name: 'umbrella',
+        email: 'erin@umbrella.test',
+        sub: wb.users[0].id,
+      });
+      expect(info.roles.map((r: { name: string }) => r.name)).toEqual([
+        'app:invotastic:admin',
+        'app:invotastic:auditor',
+      ]);
       const { exp, iat } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
       expect(exp - iat).toBe(60);
-      await expect(wb.accessToken({ email: 'alice@acme.test' })).rejects.toMatchObject({ code: 'not_found' });
-      await expect(wb.accessToken({ email: 'erin@umbrella.test', password: 'wrong' })).rejects.toMatchObject({ code: 'login_refused' });
+      await expect(wb.accessToken({ email: 'alice@acme.test' })).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      await expect(
+        wb.accessToken({ email: 'erin@umbrella.test', password: 'wrong' }),
+      ).rejects.toMatchObject({ code: 'login_refused' });
     } finally {
       await wb.stop();
     }
   });
 
   it('extends the seed by default and refuses a user of an unknown tenant', async () => {
-    await expect(startWristbandEmulator({ users: [{ email: 'zed@nowhere.test', tenant: 'nowhere' }] })).rejects.toMatchObject({
+    await expect(
+      startWristbandEmulator({ users: [{ email: 'zed@nowhere.test', tenant: 'nowhere' }] }),
+    ).rejects.toMatchObject({
       code: 'invalid_option',
       message: expect.stringContaining('unknown tenant "nowhere"'),
     });
-    const wb = await startWristbandEmulator({ users: [{ email: 'zoe@globex.test', tenant: 'globex' }] });
+    const wb = await startWristbandEmulator({
+      users: [{ email: 'zoe@globex.test', tenant: 'globex' }],
+    });
     try {
-      expect(wb.users.map((u) => u.email)).toEqual(['alice@acme.test', 'bob@acme.test', 'carol@globex.test', 'dave@initech.test', 'zoe@globex.test']);
+      expect(wb.users.map((u) => u.email)).toEqual([
+        'alice@acme.test',
+        'bob@acme.test',
+        'carol@globex.test',
+        'dave@initech.test',
+        'zoe@globex.test',
+      ]);
     } finally {
       await wb.stop();
     }
@@ -149,7 +204,11 @@ describe('startWristbandEmulator', () => {
       class PrefixedAppModule {}
       app = await NestFactory.create(PrefixedAppModule, { logger: false });
       await app.listen(port, '127.0.0.1');
-      const { cookie, csrfToken } = await wb.loginSession(url, { email: 'carol@globex.test', authRoutePrefix: 'account', csrfCookieName: 'XSRF-TOKEN' });
+      const { cookie, csrfToken } = await wb.loginSession(url, {
+        email: 'carol@globex.test',
+        authRoutePrefix: 'account',
+        csrfCookieName: 'XSRF-TOKEN',
+      });
       expect(cookie).toContain(`XSRF-TOKEN=${csrfToken}`);
       const res = await request(`${url}/api/me`, { headers: { cookie } });
       expect(res.status).toBe(200);
@@ -165,7 +224,9 @@ describe('startWristbandEmulator', () => {
     const port = Number(new URL(wb.issuer).port);
     await wb.stop();
     const server = createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen(port, '127.0.0.1', resolve),
+    );
     await new Promise((resolve) => server.close(resolve));
   });
 });

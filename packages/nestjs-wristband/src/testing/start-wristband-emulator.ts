@@ -7,7 +7,14 @@ import { WRISTBAND_ENV_VARIABLES as ENV } from '../wristband-options.from-env.js
 import { startEmulator, type WristbandEmulator } from './emulator/wristband-emulator.js';
 import type { Fault } from './emulator/faults.js';
 import type { SeedTenant, SeedUser } from './emulator/seed.js';
-import { appBaseUrl, authRouteUrl, loginSession, userAccessToken, type LoginSession, type LoginSessionOptions } from './kit-logins.js';
+import {
+  appBaseUrl,
+  authRouteUrl,
+  loginSession,
+  userAccessToken,
+  type LoginSession,
+  type LoginSessionOptions,
+} from './kit-logins.js';
 import { testDirectory, type TestDirectoryOptions } from './test-directory.js';
 
 export interface StartWristbandEmulatorOptions extends TestDirectoryOptions {
@@ -84,7 +91,9 @@ export interface WristbandTestEmulator {
 }
 
 /** Starts a local Wristband on a free loopback port (see `StartWristbandEmulatorOptions`). */
-export async function startWristbandEmulator(options: StartWristbandEmulatorOptions = {}): Promise<WristbandTestEmulator> {
+export async function startWristbandEmulator(
+  options: StartWristbandEmulatorOptions = {},
+): Promise<WristbandTestEmulator> {
   const clientId = options.clientId ?? 'wb-test-client';
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
   const sessionSecret = randomBytes(36).toString('base64url'); // 48 characters
@@ -96,11 +105,22 @@ export async function startWristbandEmulator(options: StartWristbandEmulatorOpti
     faults: options.faults,
     quiet: !options.logRequests,
     ...testDirectory(options),
-    clients: [{ clientId, clientSecret, redirectUris: apps.map((a) => authRouteUrl(a, undefined, 'callback')), loginUrl: apps[0] && authRouteUrl(apps[0], undefined, 'login') }],
+    clients: [
+      {
+        clientId,
+        clientSecret,
+        redirectUris: apps.map((a) => authRouteUrl(a, undefined, 'callback')),
+        loginUrl: apps[0] && authRouteUrl(apps[0], undefined, 'login'),
+      },
+    ],
   });
   const registerApp = (appUrl: string, o: AppRoutesOptions = {}) => {
     const base = appBaseUrl(appUrl);
-    emulator.registerRedirectUris(clientId, [authRouteUrl(base, o.authRoutePrefix, 'callback')], authRouteUrl(base, o.authRoutePrefix, 'login'));
+    emulator.registerRedirectUris(
+      clientId,
+      [authRouteUrl(base, o.authRoutePrefix, 'callback')],
+      authRouteUrl(base, o.authRoutePrefix, 'login'),
+    );
   };
   return {
     vanityDomain: emulator.vanityDomain,

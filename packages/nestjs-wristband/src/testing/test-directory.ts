@@ -44,13 +44,20 @@ export interface TestDirectoryOptions {
 }
 
 /** The emulator's tenants and users for these options. */
-export function testDirectory(o: TestDirectoryOptions): { tenants: SeedTenant[]; users: SeedUser[] } {
+export function testDirectory(o: TestDirectoryOptions): {
+  tenants: SeedTenant[];
+  users: SeedUser[];
+} {
   const extend = (o.seed ?? 'extend') === 'extend';
   const tenants = new Map<string, SeedTenant>();
   for (const t of extend ? SEED.tenants : []) tenants.set(t.name, t);
   for (const t of o.tenants ?? []) {
     const name = t.name.toLowerCase();
-    tenants.set(name, { id: t.id ?? wristbandId(`tenant:${name}`), name, displayName: t.displayName ?? t.name });
+    tenants.set(name, {
+      id: t.id ?? wristbandId(`tenant:${name}`),
+      name,
+      displayName: t.displayName ?? t.name,
+    });
   }
   const users = new Map<string, SeedUser>();
   for (const u of extend ? SEED.users : []) users.set(u.email, u);
@@ -88,7 +95,11 @@ function role(name: string): SeedRole {
   const known = Object.values(SEED.roles).find((r) => r.name === full);
   if (known) return { ...known };
   const last = full.slice(full.lastIndexOf(':') + 1);
-  return { id: wristbandId(`role:${full}`), name: full, display_name: last.charAt(0).toUpperCase() + last.slice(1) };
+  return {
+    id: wristbandId(`role:${full}`),
+    name: full,
+    display_name: last.charAt(0).toUpperCase() + last.slice(1),
+  };
 }
 
 /** 26 lowercase base32 characters from a hash of `key`: stable across runs, distinct from any name. */

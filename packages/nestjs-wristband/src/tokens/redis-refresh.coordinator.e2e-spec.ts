@@ -17,7 +17,12 @@ import { RefreshPendingError } from './refresh-pending.error.js';
 
 const sealer = new CookieSealer(['s'.repeat(32)]);
 
-const expiredSession = () => testSession({ accessToken: 'at-0', accessTokenExpiresAt: Date.now() - 1000, refreshToken: 'rt-0' });
+const expiredSession = () =>
+  testSession({
+    accessToken: 'at-0',
+    accessTokenExpiresAt: Date.now() - 1000,
+    refreshToken: 'rt-0',
+  });
 
 const isFresh = (s: WristbandSession) => s.accessTokenExpiresAt > Date.now();
 
@@ -31,11 +36,21 @@ function tokenEndpoint(delayMs = 100) {
     await sleep(delayMs);
     if (!latest.refreshToken || used.has(latest.refreshToken)) {
       calls.invalidGrant++;
-      throw new WristbandRequestError('invalid_grant', 'reused refresh token', 'invalid_grant', 400);
+      throw new WristbandRequestError(
+        'invalid_grant',
+        'reused refresh token',
+        'invalid_grant',
+        400,
+      );
     }
     used.add(latest.refreshToken);
     n++;
-    return { ...latest, accessToken: `at-${n}`, refreshToken: `rt-${n}`, accessTokenExpiresAt: Date.now() + 60_000 };
+    return {
+      ...latest,
+      accessToken: `at-${n}`,
+      refreshToken: `rt-${n}`,
+      accessTokenExpiresAt: Date.now() + 60_000,
+    };
   };
   return { calls, refresh };
 }
@@ -55,10 +70,18 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     const keyPrefix = `c${randomBytes(4).toString('hex')}:`;
     // Three "instances": separate connections and coordinators over one Redis.
     stores = [0, 1, 2].map(
-      () => new RedisSessionStore(sealer, new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }), { keyPrefix }),
+      () =>
+        new RedisSessionStore(
+          sealer,
+          new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }),
+          { keyPrefix },
+        ),
     );
     await Promise.all(stores.map((s) => s.onModuleInit()));
-    coordinators = stores.map((s) => new RedisRefreshCoordinator(s, { lockTtlMs: 1000, pollIntervalMs: 20, maxWaitMs: 5000 }));
+    coordinators = stores.map(
+      (s) =>
+        new RedisRefreshCoordinator(s, { lockTtlMs: 1000, pollIntervalMs: 20, maxWaitMs: 5000 }),
+    );
   });
   afterEach(async () => {
     await Promise.all(stores.map((s) => s.onModuleDestroy()));
@@ -69,7 +92,9 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     await stores[0].write(s, 60);
     const { calls, refresh } = tokenEndpoint();
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => coordinators[i % 3].coordinate({ ...s }, refresh, isFresh)),
+      Array.from({ length: 30 }, (_, i) =>
+        coordinators[i % 3].coordinate({ ...s }, refresh, isFresh),
+      ),
     );
     expect(calls).toEqual({ count: 1, invalidGrant: 0 });
     expect(new Set(results.map((r) => r.refreshToken))).toEqual(new Set(['rt-1']));
@@ -93,7 +118,9 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     await stores[0].redis.set(stores[0].key('refresh-lock', s.id), 'dead-holder', 'PX', 400);
     const { calls, refresh } = tokenEndpoint(10);
     const started = Date.now();
-    const results = await Promise.all([0, 1, 2].map((i) => coordinators[i].coordinate({ ...s }, refresh, isFresh)));
+    const results = await Promise.all(
+      [0, 1, 2].map((i) => coordinators[i].coordinate({ ...s }, refresh, isFresh)),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(350);
     expect(calls).toEqual({ count: 1, invalidGrant: 0 });
     expect(results.every((r) => r.refreshToken === 'rt-1')).toBe(true);
@@ -103,20 +130,31 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     const s = expiredSession();
     await stores[0].write(s, 60);
     const { calls, refresh } = tokenEndpoint(2500); // lock TTL is 1000 ms: renewals must keep it
-    const results = await Promise.all([0, 1, 2].map((i) => coordinators[i].coordinate({ ...s }, refresh, isFresh)));
+    const results = await Promise.all(
+      [0, 1, 2].map((i) => coordinators[i].coordinate({ ...s }, refresh, isFresh)),
+    );
     expect(calls).toEqual({ count: 1, invalidGrant: 0 });
     expect(results.every((r) => r.refreshToken === 'rt-1')).toBe(true);
   });
 
   it('a caller whose access token still works goes on at once while another instance refreshes', async () => {
-    const s = testSession({ accessToken: 'at-0', accessTokenExpiresAt: Date.now() + 10_000, refreshToken: 'rt-0' });
+    const s = testSession({
+      accessToken: 'at-0',
+      accessTokenExpiresAt: Date.now() + 10_000,
+      refreshToken: 'rt-0',
+    });
     await stores[0].write(s, 60);
     const { calls, refresh } = tokenEndpoint(1000);
     const isFreshNow = (c: WristbandSession) => c.accessToken !== 'at-0';
     const holder = coordinators[0].coordinate({ ...s }, refresh, isFreshNow);
     await sleep(100);
     const started = Date.now();
-    const other = await coordinators[1].coordinate({ ...s }, refresh, isFreshNow, (c) => c.accessTokenExpiresAt > Date.now());
+    const other = await coordinators[1].coordinate(
+      { ...s },
+      refresh,
+      isFreshNow,
+      (c) => c.accessTokenExpiresAt > Date.now(),
+    );
     expect(Date.now() - started).toBeLessThan(500);
     expect(other.accessToken).toBe('at-0');
     expect((await holder).refreshToken).toBe('rt-1');
@@ -127,11 +165,18 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     const s = expiredSession();
     await stores[0].write(s, 60);
     const { calls, refresh } = tokenEndpoint(10);
-    const late = sleep(600).then(() => ({ ...s, accessToken: 'at-late', refreshToken: 'rt-late', accessTokenExpiresAt: Date.now() + 60_000 }));
+    const late = sleep(600).then(() => ({
+      ...s,
+      accessToken: 'at-late',
+      refreshToken: 'rt-late',
+      accessTokenExpiresAt: Date.now() + 60_000,
+    }));
     const unanswered = async () => {
       throw new RefreshPendingError('no answer yet', late);
     };
-    await expect(coordinators[0].coordinate({ ...s }, unanswered, isFresh)).rejects.toBeInstanceOf(RefreshPendingError);
+    await expect(coordinators[0].coordinate({ ...s }, unanswered, isFresh)).rejects.toBeInstanceOf(
+      RefreshPendingError,
+    );
     expect(await stores[0].redis.exists(stores[0].key('refresh-lock', s.id))).toBe(1);
     // Another instance does not refresh with the refresh token the pending request may have spent.
     const other = await coordinators[1].coordinate({ ...s }, refresh, isFresh);
@@ -147,7 +192,9 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     await stores[0].write(s, 60);
     await stores[1].destroy(s);
     const { calls, refresh } = tokenEndpoint(10);
-    await expect(coordinators[2].coordinate({ ...s }, refresh, isFresh)).rejects.toBeInstanceOf(AuthenticationRequiredError);
+    await expect(coordinators[2].coordinate({ ...s }, refresh, isFresh)).rejects.toBeInstanceOf(
+      AuthenticationRequiredError,
+    );
     expect(calls.count).toBe(0);
   });
 
@@ -157,7 +204,9 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     await server.stop();
     try {
       const { calls, refresh } = tokenEndpoint(10);
-      await expect(coordinators[0].coordinate({ ...s }, refresh, isFresh)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      await expect(coordinators[0].coordinate({ ...s }, refresh, isFresh)).rejects.toBeInstanceOf(
+        SessionStoreUnavailableError,
+      );
       expect(calls.count).toBe(0);
     } finally {
       await server.start();

@@ -64,7 +64,9 @@ export class RedisRefreshCoordinator implements RefreshCoordinator {
       const latest = await this.latest(session.id);
       if (isFresh(latest) || isUsable?.(latest)) return latest;
       if (Date.now() >= deadline) {
-        throw new WristbandUnavailableError('Timed out waiting for another instance to refresh the session');
+        throw new WristbandUnavailableError(
+          'Timed out waiting for another instance to refresh the session',
+        );
       }
       await sleep(this.pollIntervalMs);
     }
@@ -78,7 +80,10 @@ export class RedisRefreshCoordinator implements RefreshCoordinator {
     refresh: (latest: WristbandSession) => Promise<WristbandSession>,
     isFresh: (candidate: WristbandSession) => boolean,
   ): Promise<WristbandSession> {
-    const renewal = setInterval(() => void this.renew(lockKey, token), Math.max(100, Math.floor(this.lockTtlMs / 3)));
+    const renewal = setInterval(
+      () => void this.renew(lockKey, token),
+      Math.max(100, Math.floor(this.lockTtlMs / 3)),
+    );
     renewal.unref();
     let late: Promise<unknown> | undefined;
     try {
@@ -142,5 +147,7 @@ function sessionEnded(): AuthenticationRequiredError {
 
 function unavailable(err: unknown): SessionStoreUnavailableError {
   const reason = err instanceof Error ? err.message : String(err);
-  return new SessionStoreUnavailableError(`Session store (Redis) unavailable: ${reason}`, { cause: err });
+  return new SessionStoreUnavailableError(`Session store (Redis) unavailable: ${reason}`, {
+    cause: err,
+  });
 }

@@ -51,7 +51,8 @@ describe('withRetries', () => {
     // Idempotent (the default): retried either way.
     let calls = 0;
     await withRetries(policy, async () => {
-      if (++calls === 1) throw new TransientFailure('no answer', undefined, { maybeProcessed: true });
+      if (++calls === 1)
+        throw new TransientFailure('no answer', undefined, { maybeProcessed: true });
       return 'ok';
     });
     expect(calls).toBe(2);

@@ -94,7 +94,8 @@ export class TokenRefreshService {
       return result(await this.refreshOnce(known));
     } catch (err) {
       // Wristband down but the token itself still valid (we are inside the buffer): go on with it.
-      if (err instanceof WristbandUnavailableError && isUsable(known, Date.now())) return result(known);
+      if (err instanceof WristbandUnavailableError && isUsable(known, Date.now()))
+        return result(known);
       throw err;
     }
   }
@@ -114,7 +115,10 @@ export class TokenRefreshService {
   /** The session with the newest tokens this process has seen for it, never an older refresh token. */
   private newestKnown(session: WristbandSession): WristbandSession {
     const recent = this.recentlyRefreshed.get(session.id);
-    const newer = recent && recent.userId === session.userId && recent.accessTokenExpiresAt > session.accessTokenExpiresAt;
+    const newer =
+      recent &&
+      recent.userId === session.userId &&
+      recent.accessTokenExpiresAt > session.accessTokenExpiresAt;
     return newer ? { ...session, ...tokensOf(recent) } : session;
   }
 
@@ -154,21 +158,32 @@ export class TokenRefreshService {
   private async refresh(session: WristbandSession): Promise<WristbandSession> {
     const refreshToken = session.refreshToken;
     if (!refreshToken) {
-      throw new AuthenticationRequiredError('session_expired', 'Access token expired and the session has no refresh token');
+      throw new AuthenticationRequiredError(
+        'session_expired',
+        'Access token expired and the session has no refresh token',
+      );
     }
     let tokens;
     try {
       tokens = await this.api.refresh(refreshToken);
     } catch (err) {
       if (err instanceof WristbandRequestError && err.code === 'invalid_grant') {
-        throw new AuthenticationRequiredError('session_expired', 'Wristband rejected the refresh token');
+        throw new AuthenticationRequiredError(
+          'session_expired',
+          'Wristband rejected the refresh token',
+        );
       }
       if (err instanceof WristbandRequestError) {
         // Not the user's fault (e.g. invalid_client): keep the session, answer 503, alert operators.
         throw new WristbandUnavailableError(`Token refresh rejected by Wristband: ${err.message}`);
       }
-      const answer = err instanceof WristbandUnavailableError ? this.api.pendingAnswer(refreshToken) : undefined;
-      if (answer) throw new RefreshPendingError(err instanceof Error ? err.message : 'No answer', this.keepLateAnswer(session, answer));
+      const answer =
+        err instanceof WristbandUnavailableError ? this.api.pendingAnswer(refreshToken) : undefined;
+      if (answer)
+        throw new RefreshPendingError(
+          err instanceof Error ? err.message : 'No answer',
+          this.keepLateAnswer(session, answer),
+        );
       throw err;
     }
     return this.withTokens(session, tokens);
@@ -178,21 +193,29 @@ export class TokenRefreshService {
    * A refresh answer that comes after every request waiting for it went on: kept (here, and in the
    * store by the coordinator), so the refresh token it rotated is not lost.
    */
-  private async keepLateAnswer(session: WristbandSession, answer: Promise<TokenResponse>): Promise<WristbandSession | undefined> {
+  private async keepLateAnswer(
+    session: WristbandSession,
+    answer: Promise<TokenResponse>,
+  ): Promise<WristbandSession | undefined> {
     try {
       const fresh = await this.withTokens(session, await answer);
       this.remember(fresh);
       return fresh;
     } catch (err) {
       if (!(err instanceof WristbandUnavailableError)) {
-        this.logger.warn(`Late token refresh answer not kept: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.warn(
+          `Late token refresh answer not kept: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       return undefined;
     }
   }
 
   /** The session with a refresh answer's tokens, once its ID token (if any) names the session's user and tenant. */
-  private async withTokens(session: WristbandSession, tokens: TokenResponse): Promise<WristbandSession> {
+  private async withTokens(
+    session: WristbandSession,
+    tokens: TokenResponse,
+  ): Promise<WristbandSession> {
     const now = Date.now();
     const refreshed: WristbandSession = {
       ...session,
@@ -212,23 +235,33 @@ export class TokenRefreshService {
       claims = await this.idTokens.verify(idToken);
     } catch (err) {
       if (!isUnverifiableNow(err)) {
-        this.logger.error(`Refreshed ID token rejected (${err instanceof Error ? err.message : 'invalid'}); ending the session`);
+        this.logger.error(
+          `Refreshed ID token rejected (${err instanceof Error ? err.message : 'invalid'}); ending the session`,
+        );
         throw new AuthenticationRequiredError('session_expired', 'Refreshed ID token is not valid');
       }
       // The signing keys are out of reach, but the answer came from Wristband's token endpoint itself
       // (TLS, our client credentials, this session's refresh token), which OpenID Connect Core §3.1.3.7
       // accepts in place of the signature. Dropping it would lose the refresh token Wristband has just
       // rotated and log the user out; so keep it, once it names the same user and tenant.
-      this.logger.warn('Refreshed ID token not verifiable now (signing keys unreachable); keeping the tokens Wristband issued');
+      this.logger.warn(
+        'Refreshed ID token not verifiable now (signing keys unreachable); keeping the tokens Wristband issued',
+      );
       try {
         claims = decodeJwt(idToken);
       } catch {
         throw new AuthenticationRequiredError('session_expired', 'Refreshed ID token is not a JWT');
       }
     }
-    if (claims.sub !== session.userId || (claims.tnt_id !== undefined && claims.tnt_id !== session.tenantId)) {
+    if (
+      claims.sub !== session.userId ||
+      (claims.tnt_id !== undefined && claims.tnt_id !== session.tenantId)
+    ) {
       this.logger.error('Refreshed ID token names another user or tenant; ending the session');
-      throw new AuthenticationRequiredError('session_expired', 'Refreshed ID token does not match the session');
+      throw new AuthenticationRequiredError(
+        'session_expired',
+        'Refreshed ID token does not match the session',
+      );
     }
   }
 }

@@ -6,6 +6,12 @@ import { CurrentUser, WristbandGuard, type WristbandUser } from 'nestjs-wristban
 export class MeController {
   @Get('me')
   me(@CurrentUser() user: WristbandUser) {
-    return { userId: user.userId, email: user.email, tenantId: user.tenantId, tenantName: user.tenantName, roles: user.roles };
+    return {
+      userId: user.userId,
+      email: user.email,
+      tenantId: user.tenantId,
+      tenantName: user.tenantName,
+      roles: user.roles,
+    };
   }
 }

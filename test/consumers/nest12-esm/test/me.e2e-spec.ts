@@ -4,7 +4,11 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { freePort, startWristbandEmulator, type WristbandTestEmulator } from 'nestjs-wristband/testing';
+import {
+  freePort,
+  startWristbandEmulator,
+  type WristbandTestEmulator,
+} from 'nestjs-wristband/testing';
 
 describe('GET /api/me', () => {
   let wb: WristbandTestEmulator;
@@ -40,7 +44,10 @@ describe('GET /api/me', () => {
     const res = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     // Access tokens carry ids, not the email: the session's userinfo has that.
-    expect(await res.json()).toMatchObject({ userId: bob.id, tenantId: wb.tenants.find((t) => t.name === 'acme')!.id });
+    expect(await res.json()).toMatchObject({
+      userId: bob.id,
+      tenantId: wb.tenants.find((t) => t.name === 'acme')!.id,
+    });
   });
 
   it('refuses a user without the admin role', async () => {

@@ -24,11 +24,20 @@ export async function authorizeViaForm(
     }
     if (res.status < 500 && /id="login-form"/.test(res.text)) {
       if (posted) {
-        const msg = /id="login-error"[^>]*>([^<]*)</.exec(res.text)?.[1] ?? 'login form shown again';
-        throw new WristbandEmulatorError('login_refused', `login refused (HTTP ${res.status}): ${msg}`, res.status);
+        const msg =
+          /id="login-error"[^>]*>([^<]*)</.exec(res.text)?.[1] ?? 'login form shown again';
+        throw new WristbandEmulatorError(
+          'login_refused',
+          `login refused (HTTP ${res.status}): ${msg}`,
+          res.status,
+        );
       }
       const action = /<form[^>]*action="([^"]+)"/.exec(res.text)?.[1]?.replace(/&amp;/g, '&');
-      if (!action) throw new WristbandEmulatorError('flow_failed', 'authorizeViaForm: login form without action');
+      if (!action)
+        throw new WristbandEmulatorError(
+          'flow_failed',
+          'authorizeViaForm: login form without action',
+        );
       posted = true;
       res = await request(new URL(action, res.url).href, {
         method: 'POST',
@@ -37,8 +46,15 @@ export async function authorizeViaForm(
       });
       continue;
     }
-    const page = res.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300);
-    throw new WristbandEmulatorError('flow_failed', `authorizeViaForm: unexpected HTTP ${res.status} at ${new URL(res.url).pathname}: ${page}`, res.status);
+    const page = res.text
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .slice(0, 300);
+    throw new WristbandEmulatorError(
+      'flow_failed',
+      `authorizeViaForm: unexpected HTTP ${res.status} at ${new URL(res.url).pathname}: ${page}`,
+      res.status,
+    );
   }
   throw new WristbandEmulatorError('flow_failed', 'authorizeViaForm: too many redirects');
 }
@@ -47,7 +63,10 @@ function isEmulatorUrl(port: number, u: string): boolean {
   try {
     const url = new URL(u);
     const h = url.hostname;
-    return Number(url.port) === port && (h === 'localhost' || h.endsWith('.localhost') || h === '127.0.0.1' || h === '[::1]');
+    return (
+      Number(url.port) === port &&
+      (h === 'localhost' || h.endsWith('.localhost') || h === '127.0.0.1' || h === '[::1]')
+    );
   } catch {
     return false;
   }

@@ -3,8 +3,18 @@ import type { EmulatorContext } from './context.js';
 import { IDP_NAME, type SeedUser } from './seed.js';
 
 export const PROFILE_CLAIMS = [
-  'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username',
-  'picture', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'picture',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'updated_at',
 ];
 
 /** JSON.stringify drops a property whose toJSON returns undefined: oidc-provider insists on a truthy
@@ -12,10 +22,20 @@ export const PROFILE_CLAIMS = [
 const NO_AUD = Object.freeze({ toJSON: () => undefined });
 
 /** Wristband claims of a user for the given scopes ('userinfo' or 'id_token' use). */
-export function userClaims(ctx: EmulatorContext, u: SeedUser, scopes: Set<string>, use: string): Record<string, unknown> {
+export function userClaims(
+  ctx: EmulatorContext,
+  u: SeedUser,
+  scopes: Set<string>,
+  use: string,
+): Record<string, unknown> {
   const { application } = ctx.directory;
   const tenant = ctx.directory.tenant(u.tenant);
-  const c: Record<string, unknown> = { sub: u.id, tnt_id: tenant.id, app_id: application.id, idp_name: IDP_NAME };
+  const c: Record<string, unknown> = {
+    sub: u.id,
+    tnt_id: tenant.id,
+    app_id: application.id,
+    idp_name: IDP_NAME,
+  };
   if (use === 'id_token') {
     if (scopes.has('email')) Object.assign(c, { email: u.email, email_verified: u.emailVerified });
     return c;
@@ -38,7 +58,11 @@ export function userClaims(ctx: EmulatorContext, u: SeedUser, scopes: Set<string
     });
   }
   if (scopes.has('email')) Object.assign(c, { email: u.email, email_verified: u.emailVerified });
-  if (scopes.has('phone')) Object.assign(c, { phone_number: u.phoneNumber ?? null, phone_number_verified: u.phoneNumber ? true : null });
+  if (scopes.has('phone'))
+    Object.assign(c, {
+      phone_number: u.phoneNumber ?? null,
+      phone_number_verified: u.phoneNumber ? true : null,
+    });
   if (scopes.has('roles')) c.roles = u.roles.map((r) => ({ ...r }));
   if (u.customClaims) c.custom_claims = { ...u.customClaims };
   return c;
@@ -80,7 +104,11 @@ export function shapeAccessToken(
     Object.assign(p, { sub_kind: 'client', app_id: application.id, van_dom: ctx.vanityDomain });
   }
   p.aud = NO_AUD;
-  const offline = src?.kind === 'RefreshToken' || (src?.kind === 'AuthorizationCode' && src.jti !== undefined && ctx.ledger.offlineCodes.has(src.jti));
+  const offline =
+    src?.kind === 'RefreshToken' ||
+    (src?.kind === 'AuthorizationCode' &&
+      src.jti !== undefined &&
+      ctx.ledger.offlineCodes.has(src.jti));
   if (offline) p.scope = withOfflineAccess(p.scope);
   delete p.authorization_details;
   jwt.header = { typ: 'at+JWT' };
@@ -88,6 +116,8 @@ export function shapeAccessToken(
 }
 
 export function withOfflineAccess(scope: unknown): string {
-  const scopes = String(scope ?? '').split(' ').filter(Boolean);
-  return scopes.includes('offline_access') ? scopes.join(' ') : [...scopes, 'offline_access'].join(' ');
+  const scopes = (typeof scope === 'string' ? scope : '').split(' ').filter(Boolean);
+  return scopes.includes('offline_access')
+    ? scopes.join(' ')
+    : [...scopes, 'offline_access'].join(' ');
 }

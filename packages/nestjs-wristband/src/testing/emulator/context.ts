@@ -69,7 +69,10 @@ export interface OidcProvider {
     result: Record<string, unknown>,
     options: { mergeWithLastSubmission: boolean },
   ): Promise<string>;
-  Grant: { new (init: { accountId: string; clientId?: string }): OidcGrant; find(id: string): Promise<OidcGrant | undefined> };
+  Grant: {
+    new (init: { accountId: string; clientId?: string }): OidcGrant;
+    find(id: string): Promise<OidcGrant | undefined>;
+  };
   callback(): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 }
 
@@ -92,7 +95,10 @@ export interface EmulatorContext {
   serveOidc: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 }
 
-export function findClient(ctx: EmulatorContext, clientId: string | null | undefined): EmulatorClient | undefined {
+export function findClient(
+  ctx: EmulatorContext,
+  clientId: string | null | undefined,
+): EmulatorClient | undefined {
   return clientId ? ctx.clients.find((c) => c.clientId === clientId) : undefined;
 }
 

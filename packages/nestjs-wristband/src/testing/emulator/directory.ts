@@ -3,7 +3,14 @@
  * must find something throw a `WristbandEmulatorError`, so a typo in a test names itself.
  */
 import { WristbandEmulatorError } from './emulator.error.js';
-import { APPLICATION, TENANTS, USERS, type SeedApplication, type SeedTenant, type SeedUser } from './seed.js';
+import {
+  APPLICATION,
+  TENANTS,
+  USERS,
+  type SeedApplication,
+  type SeedTenant,
+  type SeedUser,
+} from './seed.js';
 
 export const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -17,7 +24,11 @@ export class Directory {
     users: readonly SeedUser[] = USERS,
   ) {
     this.tenants = tenants.map((t) => ({ ...t }));
-    this.users = users.map((u) => ({ ...u, email: u.email.toLowerCase(), roles: u.roles.map((r) => ({ ...r })) }));
+    this.users = users.map((u) => ({
+      ...u,
+      email: u.email.toLowerCase(),
+      roles: u.roles.map((r) => ({ ...r })),
+    }));
     this.check();
   }
 
@@ -53,16 +64,19 @@ export class Directory {
       seen.add(`${kind}:${value}`);
     };
     for (const t of this.tenants) {
-      if (!DNS_LABEL.test(t.name)) problems.push(`tenant name "${t.name}" is not a lowercase DNS label`);
+      if (!DNS_LABEL.test(t.name))
+        problems.push(`tenant name "${t.name}" is not a lowercase DNS label`);
       unique('tenant name', t.name);
       unique('tenant id', t.id);
     }
     for (const u of this.users) {
       unique('user email', u.email);
       unique('user id', u.id);
-      if (!this.findTenant(u.tenant)) problems.push(`user ${u.email} belongs to unknown tenant "${u.tenant}"`);
+      if (!this.findTenant(u.tenant))
+        problems.push(`user ${u.email} belongs to unknown tenant "${u.tenant}"`);
     }
     if (this.tenants.length === 0) problems.push('at least one tenant is needed');
-    if (problems.length) throw new WristbandEmulatorError('invalid_option', `emulator: ${problems.join('; ')}`);
+    if (problems.length)
+      throw new WristbandEmulatorError('invalid_option', `emulator: ${problems.join('; ')}`);
   }
 }

@@ -4,7 +4,15 @@ import * as jose from 'jose';
 import { startEmulator, type WristbandEmulator } from './wristband-emulator.js';
 import { APPLICATION, ROLES } from './seed.js';
 import { request } from '../http-client.js';
-import { decodeJwt, exchange, login, refresh, tokenRequest, userinfo, type TokenResponse } from '../../../test/emulator-helpers.js';
+import {
+  decodeJwt,
+  exchange,
+  login,
+  refresh,
+  tokenRequest,
+  userinfo,
+  type TokenResponse,
+} from '../../../test/emulator-helpers.js';
 
 async function verify(emu: WristbandEmulator, jwt: string) {
   const jwks = jose.createLocalJWKSet((await request(`${emu.url}/api/v1/oauth2/jwks`)).json());
@@ -43,7 +51,12 @@ describe('Wristband emulator: faults, counting, keys, minted tokens', () => {
 
   it('injects a 503 once on refresh, then serves normally', async () => {
     const tokens = await exchange(emu, await login(emu));
-    emu.injectFault({ endpoint: 'token', grantType: 'refresh_token', status: 503, headers: { 'retry-after': '1' } });
+    emu.injectFault({
+      endpoint: 'token',
+      grantType: 'refresh_token',
+      status: 503,
+      headers: { 'retry-after': '1' },
+    });
     const failed = await refresh(emu, tokens.refresh_token!);
     expect(failed.status).toBe(503);
     expect(failed.headers['retry-after']).toBe('1');
@@ -73,10 +86,20 @@ describe('Wristband emulator: faults, counting, keys, minted tokens', () => {
 
     emu.injectFault({ endpoint: 'revoke', status: 503, times: Infinity });
     for (let i = 0; i < 3; i += 1) {
-      expect((await request(`${emu.url}/api/v1/oauth2/revoke`, { method: 'POST', body: new URLSearchParams({ token: 'x' }) })).status).toBe(503);
+      expect(
+        (
+          await request(`${emu.url}/api/v1/oauth2/revoke`, {
+            method: 'POST',
+            body: new URLSearchParams({ token: 'x' }),
+          })
+        ).status,
+      ).toBe(503);
     }
     emu.clearFaults();
-    const unauthenticated = await request(`${emu.url}/api/v1/oauth2/revoke`, { method: 'POST', body: new URLSearchParams({ token: 'x' }) });
+    const unauthenticated = await request(`${emu.url}/api/v1/oauth2/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'x' }),
+    });
     expect(unauthenticated.status).toBe(400); // oidc-provider: invalid_request, no client authentication
     expect(unauthenticated.json()).toMatchObject({ error: 'invalid_request' });
   });
@@ -126,7 +149,10 @@ describe('Wristband emulator: faults, counting, keys, minted tokens', () => {
     expect(Number(payload.exp) - Number(payload.iat)).toBe(300);
     expect((await userinfo(emu, good)).status).toBe(200);
 
-    const custom = await emu.mintAccessToken({ claims: { tnt_id: 'other', extra: 1 }, omit: ['exp'] });
+    const custom = await emu.mintAccessToken({
+      claims: { tnt_id: 'other', extra: 1 },
+      omit: ['exp'],
+    });
     expect(decodeJwt(custom).payload).toMatchObject({ tnt_id: 'other', extra: 1 });
     expect(decodeJwt(custom).payload).not.toHaveProperty('exp');
 
@@ -152,7 +178,10 @@ describe('Wristband emulator: faults, counting, keys, minted tokens', () => {
     await expect(verify(emu, expired)).rejects.toThrow(/exp/);
 
     const machine = await emu.mintAccessToken({ claims: { sub_kind: 'client' } });
-    expect(decodeJwt(machine).payload).toMatchObject({ sub_kind: 'client', sub: emu.client().clientId });
+    expect(decodeJwt(machine).payload).toMatchObject({
+      sub_kind: 'client',
+      sub: emu.client().clientId,
+    });
     expect(decodeJwt(machine).payload).not.toHaveProperty('idp_name');
   });
 
@@ -174,8 +203,17 @@ describe('Wristband emulator: faults, counting, keys, minted tokens', () => {
     const two = await startEmulator({
       accessTokenRoles: true,
       clients: [
-        { clientId: 'app-a', clientSecret: 'secret-a-0123456789abcdef', redirectUris: ['http://127.0.0.1:4000/cb'], loginUrl: 'http://127.0.0.1:4000/login' },
-        { clientId: 'app-b', clientSecret: 'secret-b-0123456789abcdef', redirectUris: ['http://127.0.0.1:4001/cb'] },
+        {
+          clientId: 'app-a',
+          clientSecret: 'secret-a-0123456789abcdef',
+          redirectUris: ['http://127.0.0.1:4000/cb'],
+          loginUrl: 'http://127.0.0.1:4000/login',
+        },
+        {
+          clientId: 'app-b',
+          clientSecret: 'secret-b-0123456789abcdef',
+          redirectUris: ['http://127.0.0.1:4001/cb'],
+        },
       ],
     });
     try {
@@ -195,7 +233,9 @@ describe('Wristband emulator: faults, counting, keys, minted tokens', () => {
       // app-b has no login URL: logout falls back to the application login page.
       const out = await request(`${two.tenantUrl('globex')}/api/v1/logout?client_id=app-b`);
       expect(out.location).toBe(`${two.url}/login?client_id=app-b`);
-      expect((await request(`${two.url}/api/v1/clients/app-b/sdk-configuration`)).json()).toMatchObject({ loginUrl: null });
+      expect(
+        (await request(`${two.url}/api/v1/clients/app-b/sdk-configuration`)).json(),
+      ).toMatchObject({ loginUrl: null });
     } finally {
       await two.close();
     }

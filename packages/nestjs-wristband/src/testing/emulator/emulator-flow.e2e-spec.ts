@@ -85,11 +85,18 @@ describe('Wristband emulator: authorization code flow', () => {
 
     const jwksRes = await request(`${emu.url}/api/v1/oauth2/jwks`);
     const jwks = jose.createLocalJWKSet(jwksRes.json());
-    const verified = await jose.jwtVerify(tokens.access_token, jwks, { issuer: emu.issuer, algorithms: ['RS256'], typ: 'at+jwt' });
+    const verified = await jose.jwtVerify(tokens.access_token, jwks, {
+      issuer: emu.issuer,
+      algorithms: ['RS256'],
+      typ: 'at+jwt',
+    });
     expect(verified.payload.sub).toBe(alice.id);
 
     // ID token: aud = client id, nonce, Wristband claims.
-    const id = await jose.jwtVerify(tokens.id_token!, jwks, { issuer: emu.issuer, audience: DEFAULT_CLIENT.clientId });
+    const id = await jose.jwtVerify(tokens.id_token!, jwks, {
+      issuer: emu.issuer,
+      audience: DEFAULT_CLIENT.clientId,
+    });
     expect(id.payload).toMatchObject({
       nonce: l.nonce,
       sub: alice.id,
@@ -128,8 +135,13 @@ describe('Wristband emulator: authorization code flow', () => {
     expect(t1.refresh_token).toEqual(expect.any(String));
     expect(t1.refresh_token).not.toBe(tokens.refresh_token);
     expect(t1.scope!.split(' ').sort()).toEqual(DEFAULT_SCOPE.split(' ').sort());
-    expect(String(decodeJwt(t1.access_token).payload.scope).split(' ').sort()).toEqual(DEFAULT_SCOPE.split(' ').sort());
-    expect(decodeJwt(t1.access_token).payload).toMatchObject({ tnt_id: emu.tenant('acme').id, amr: ['pwd'] });
+    expect(String(decodeJwt(t1.access_token).payload.scope).split(' ').sort()).toEqual(
+      DEFAULT_SCOPE.split(' ').sort(),
+    );
+    expect(decodeJwt(t1.access_token).payload).toMatchObject({
+      tnt_id: emu.tenant('acme').id,
+      amr: ['pwd'],
+    });
     expect((await userinfo(emu, t1.access_token)).status).toBe(200);
 
     // Reusing the rotated refresh token revokes the whole grant.
@@ -174,7 +186,10 @@ describe('Wristband emulator: authorization code flow', () => {
   });
 
   it('returns roles per user and no refresh token without offline_access', async () => {
-    const tokens = await exchange(emu, await login(emu, { email: 'dave@initech.test', scope: 'openid email roles' }));
+    const tokens = await exchange(
+      emu,
+      await login(emu, { email: 'dave@initech.test', scope: 'openid email roles' }),
+    );
     expect(tokens.refresh_token).toBeUndefined();
     expect(tokens.scope!.split(' ').sort()).toEqual(['email', 'openid', 'roles']);
     const claims = (await userinfo(emu, tokens.access_token)).json();
@@ -228,16 +243,25 @@ describe('Wristband emulator: authorization code flow', () => {
 
   it('refuses a user of another tenant and a wrong password (form again, never a 500)', async () => {
     await expect(
-      emu.authorizeViaForm(authorizeUrl(emu, { tenant: 'acme' }), { username: 'carol@globex.test', password: SEED_PASSWORD }),
+      emu.authorizeViaForm(authorizeUrl(emu, { tenant: 'acme' }), {
+        username: 'carol@globex.test',
+        password: SEED_PASSWORD,
+      }),
     ).rejects.toThrow(/login refused \(HTTP 401\)/);
     await expect(
-      emu.authorizeViaForm(authorizeUrl(emu, { tenant: 'globex' }), { username: 'carol@globex.test', password: 'wrong' }),
+      emu.authorizeViaForm(authorizeUrl(emu, { tenant: 'globex' }), {
+        username: 'carol@globex.test',
+        password: 'wrong',
+      }),
     ).rejects.toThrow(/login refused/);
   });
 
   it('prefills login_hint, keeps the login on the tenant host', async () => {
     const jar = new CookieJar();
-    const first = await request(authorizeUrl(emu, { tenant: 'globex', loginHint: 'carol@globex.test' }), { jar });
+    const first = await request(
+      authorizeUrl(emu, { tenant: 'globex', loginHint: 'carol@globex.test' }),
+      { jar },
+    );
     expect(first.status).toBe(303);
     expect(new URL(first.location!).host).toBe(`globex.localhost:${emu.port}`);
     const form = await request(first.location!, { jar });
@@ -256,12 +280,24 @@ describe('Wristband emulator: authorization code flow', () => {
     expect(loc.searchParams.get('error_description')).toEqual(expect.any(String));
 
     const l = await login(emu);
-    const silent = new URL(await emu.authorizeViaForm(authorizeUrl(emu, { prompt: 'none' }), { username: '', password: '' }, l.jar));
+    const silent = new URL(
+      await emu.authorizeViaForm(
+        authorizeUrl(emu, { prompt: 'none' }),
+        { username: '', password: '' },
+        l.jar,
+      ),
+    );
     expect(silent.searchParams.get('code')).toEqual(expect.any(String));
     expect(silent.searchParams.get('tenant_name')).toBe('acme');
 
     // The session is bound to the tenant host: globex has none.
-    const other = new URL(await emu.authorizeViaForm(authorizeUrl(emu, { tenant: 'globex', prompt: 'none' }), { username: '', password: '' }, l.jar));
+    const other = new URL(
+      await emu.authorizeViaForm(
+        authorizeUrl(emu, { tenant: 'globex', prompt: 'none' }),
+        { username: '', password: '' },
+        l.jar,
+      ),
+    );
     expect(other.searchParams.get('error')).toBe('login_required');
   });
 
@@ -275,10 +311,19 @@ describe('Wristband emulator: authorization code flow', () => {
   it('logout ends the tenant session and redirects (login URL, redirect_url, state)', async () => {
     const l = await login(emu);
     const client = emu.client();
-    const out = await request(`${emu.tenantUrl('acme')}/api/v1/logout?client_id=${client.clientId}`, { jar: l.jar });
+    const out = await request(
+      `${emu.tenantUrl('acme')}/api/v1/logout?client_id=${client.clientId}`,
+      { jar: l.jar },
+    );
     expect(out.status).toBe(302);
     expect(out.location).toBe(`${client.loginUrl}?tenant_name=acme`);
-    const none = new URL(await emu.authorizeViaForm(authorizeUrl(emu, { prompt: 'none' }), { username: '', password: '' }, l.jar));
+    const none = new URL(
+      await emu.authorizeViaForm(
+        authorizeUrl(emu, { prompt: 'none' }),
+        { username: '', password: '' },
+        l.jar,
+      ),
+    );
     expect(none.searchParams.get('error')).toBe('login_required');
 
     const target = 'http://localhost:3001/goodbye';
@@ -290,10 +335,16 @@ describe('Wristband emulator: authorization code flow', () => {
     expect(loc.origin + loc.pathname).toBe(target);
     expect(loc.searchParams.get('state')).toBe('a b&c');
 
-    expect((await request(`${emu.tenantUrl('acme')}/api/v1/logout?client_id=unknown`)).status).toBe(400);
+    expect((await request(`${emu.tenantUrl('acme')}/api/v1/logout?client_id=unknown`)).status).toBe(
+      400,
+    );
     expect((await request(`${emu.tenantUrl('acme')}/api/v1/logout`)).status).toBe(400);
     expect(
-      (await request(`${emu.tenantUrl('acme')}/api/v1/logout?client_id=${client.clientId}&redirect_url=${encodeURIComponent('https://evil.example/x')}`)).status,
+      (
+        await request(
+          `${emu.tenantUrl('acme')}/api/v1/logout?client_id=${client.clientId}&redirect_url=${encodeURIComponent('https://evil.example/x')}`,
+        )
+      ).status,
     ).toBe(400);
   });
 
@@ -309,7 +360,9 @@ describe('Wristband emulator: authorization code flow', () => {
     expect(ok.location).toBe(`${client.loginUrl}?tenant_name=globex`);
 
     for (const bad of ['evil.com/', 'nosuch', '']) {
-      const res = await request(`${emu.url}/login?client_id=${client.clientId}&tenant_name=${encodeURIComponent(bad)}`);
+      const res = await request(
+        `${emu.url}/login?client_id=${client.clientId}&tenant_name=${encodeURIComponent(bad)}`,
+      );
       expect(res.status).toBe(400);
       expect(res.text).toContain('id="tenant-error"');
     }
@@ -317,7 +370,9 @@ describe('Wristband emulator: authorization code flow', () => {
   });
 
   it('serves the SDK configuration', async () => {
-    const res = await request(`${emu.url}/api/v1/clients/${DEFAULT_CLIENT.clientId}/sdk-configuration`);
+    const res = await request(
+      `${emu.url}/api/v1/clients/${DEFAULT_CLIENT.clientId}/sdk-configuration`,
+    );
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({
       loginUrl: DEFAULT_CLIENT.loginUrl,
@@ -352,7 +407,10 @@ describe('Wristband emulator: authorization code flow', () => {
     const expired = await emu.mintAccessToken({ expiresInSeconds: -10 });
     const res = await userinfo(emu, expired);
     expect(res.status).toBe(401);
-    expect(res.json()).toMatchObject({ error: 'invalid_token', error_description: 'access token expired' });
+    expect(res.json()).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'access token expired',
+    });
   });
 
   it('runtime TTL, refresh-token rotation switch, omitted refresh tokens, revokeUserGrants', async () => {

@@ -56,7 +56,8 @@ export class FaultInjector {
 
   inject(f: Fault): void {
     const times = f.times ?? 1;
-    if (!(times > 0)) throw new WristbandEmulatorError('invalid_option', 'emulator: fault times must be > 0');
+    if (!(times > 0))
+      throw new WristbandEmulatorError('invalid_option', 'emulator: fault times must be > 0');
     this.faults.push({ ...f, remaining: times });
   }
 
@@ -68,7 +69,11 @@ export class FaultInjector {
    * Applies the next fault matching the request, if any. True when the fault answered the request (or
    * holds it forever); false when the request must be served normally (no fault, or a delay only).
    */
-  async apply(res: http.ServerResponse, endpoint: FaultEndpoint, grantType: string | undefined): Promise<boolean> {
+  async apply(
+    res: http.ServerResponse,
+    endpoint: FaultEndpoint,
+    grantType: string | undefined,
+  ): Promise<boolean> {
     const fault = this.take(endpoint, grantType);
     if (!fault) return false;
     if (fault.hang) {
@@ -83,7 +88,14 @@ export class FaultInjector {
     }
     if (fault.status === undefined) return false;
     const error = fault.status >= 500 ? 'server_error' : 'invalid_request';
-    send(res, fault.status, fault.body !== undefined ? fault.body : { error, error_description: 'emulator injected fault' }, fault.headers ?? {});
+    send(
+      res,
+      fault.status,
+      fault.body !== undefined
+        ? fault.body
+        : { error, error_description: 'emulator injected fault' },
+      fault.headers ?? {},
+    );
     return true;
   }
 
@@ -101,7 +113,9 @@ export class FaultInjector {
   }
 
   private take(endpoint: string, grantType?: string): Fault | undefined {
-    const i = this.faults.findIndex((f) => f.endpoint === endpoint && (f.grantType === undefined || f.grantType === grantType));
+    const i = this.faults.findIndex(
+      (f) => f.endpoint === endpoint && (f.grantType === undefined || f.grantType === grantType),
+    );
     if (i < 0) return undefined;
     const f = this.faults[i];
     f.remaining -= 1;

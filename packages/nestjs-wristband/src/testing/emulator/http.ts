@@ -42,7 +42,12 @@ export function withReplayedBody(req: http.IncomingMessage, body: Buffer): http.
 }
 
 /** Answers once: a string as text, an object as JSON; nothing when the response already went. */
-export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   let payload: string;
   const h: Record<string, string> = { 'cache-control': 'no-store', ...headers };
@@ -60,13 +65,28 @@ export function send(res: http.ServerResponse, status: number, body: unknown, he
   res.end(payload);
 }
 
-export function sendHtml(res: http.ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+export function sendHtml(
+  res: http.ServerResponse,
+  status: number,
+  html: string,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, html, { 'content-type': 'text/html; charset=utf-8', ...headers });
 }
 
-export function redirect(res: http.ServerResponse, location: string, status = 302, headers: Record<string, string | string[]> = {}): void {
+export function redirect(
+  res: http.ServerResponse,
+  location: string,
+  status = 302,
+  headers: Record<string, string | string[]> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { location, 'cache-control': 'no-store', 'content-length': '0', ...headers });
+  res.writeHead(status, {
+    location,
+    'cache-control': 'no-store',
+    'content-length': '0',
+    ...headers,
+  });
   res.end();
 }
 

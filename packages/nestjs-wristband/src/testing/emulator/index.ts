@@ -4,4 +4,11 @@ export type { CountedEndpoint, Fault, FaultEndpoint, GrantType } from './faults.
 export type { MintOptions } from './tokens.js';
 export type { JWK } from './keys.js';
 export { WristbandEmulatorError, type WristbandEmulatorErrorCode } from './emulator.error.js';
-export { SEED, type EmulatorClient, type SeedApplication, type SeedRole, type SeedTenant, type SeedUser } from './seed.js';
+export {
+  SEED,
+  type EmulatorClient,
+  type SeedApplication,
+  type SeedRole,
+  type SeedTenant,
+  type SeedUser,
+} from './seed.js';

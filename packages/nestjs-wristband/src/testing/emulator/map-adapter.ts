@@ -15,7 +15,7 @@ const GRANTABLE = new Set([
 ]);
 
 interface Entry {
-  payload: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  payload: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- oidc-provider's untyped models
   expiresAt?: number; // epoch ms
 }
 
@@ -44,8 +44,10 @@ export class MapStore {
     if (!e) return;
     this.entries.delete(key);
     const { payload } = e;
-    if (payload.uid && this.sessionUids.get(payload.uid) === key) this.sessionUids.delete(payload.uid);
-    if (payload.userCode && this.userCodes.get(payload.userCode) === key) this.userCodes.delete(payload.userCode);
+    if (payload.uid && this.sessionUids.get(payload.uid) === key)
+      this.sessionUids.delete(payload.uid);
+    if (payload.userCode && this.userCodes.get(payload.userCode) === key)
+      this.userCodes.delete(payload.userCode);
     if (payload.grantId) this.grantMembers.get(payload.grantId)?.delete(key);
   }
 
@@ -91,7 +93,8 @@ export function mapAdapter(store: MapStore) {
         payload: { ...payload },
         expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : undefined,
       });
-      if (this.model === 'Session' && typeof payload.uid === 'string') store.sessionUids.set(payload.uid, key);
+      if (this.model === 'Session' && typeof payload.uid === 'string')
+        store.sessionUids.set(payload.uid, key);
       if (typeof payload.userCode === 'string') store.userCodes.set(payload.userCode, key);
       if (GRANTABLE.has(this.model) && typeof payload.grantId === 'string') {
         let members = store.grantMembers.get(payload.grantId);

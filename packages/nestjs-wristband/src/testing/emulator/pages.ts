@@ -1,6 +1,7 @@
 /** HTML pages served by the emulator (login form, application login page, error page). */
 
 export function esc(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- callers pass strings and numbers only
   return String(value ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -51,7 +52,12 @@ ${o.error ? `<p class="error" id="login-error" role="alert">${esc(o.error)}</p>`
   );
 }
 
-export function tenantDiscoveryPage(o: { clientId: string; appDisplayName: string; tenantName?: string; error?: string }): string {
+export function tenantDiscoveryPage(o: {
+  clientId: string;
+  appDisplayName: string;
+  tenantName?: string;
+  error?: string;
+}): string {
   return layout(
     `${o.appDisplayName}: find your workspace`,
     `<h1 id="app-login-title">Find your workspace</h1>
@@ -73,5 +79,8 @@ export function errorPage(title: string, message: string, extra?: Record<string,
         .map(([k, v]) => `<dt>${esc(k)}</dt><dd data-key="${esc(k)}">${esc(v)}</dd>`)
         .join('')}</dl>`
     : '';
-  return layout(title, `<h1 id="error-title">${esc(title)}</h1><p class="error" id="error-message">${esc(message)}</p>${details}`);
+  return layout(
+    title,
+    `<h1 id="error-title">${esc(title)}</h1><p class="error" id="error-message">${esc(message)}</p>${details}`,
+  );
 }

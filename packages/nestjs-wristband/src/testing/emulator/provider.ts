@@ -10,8 +10,8 @@ import { OIDC_SCOPES, PATHS, type EmulatorContext, type OidcProvider } from './c
 import { tenantLabel } from './http.js';
 import { WristbandEmulatorError } from './emulator.error.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /** oidc-provider ships no type declarations: its Koa contexts and models are typed loosely here. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- oidc-provider is untyped (see above)
 type Loose = any;
 
 export interface OidcModule {
@@ -31,7 +31,11 @@ export function loadOidcProvider(): Promise<OidcModule> {
     const spec = 'oidc-provider';
     const warn = console.warn;
     console.warn = (...args: unknown[]) => {
-      if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return;
+      if (
+        typeof args[0] === 'string' &&
+        args[0].includes('oidc-provider WARNING: Unsupported runtime')
+      )
+        return;
       warn(...args);
     };
     loading = (import(spec) as Promise<OidcModule>)
@@ -52,7 +56,12 @@ export function loadOidcProvider(): Promise<OidcModule> {
 }
 
 /** A new Provider over the context's storage, keys and clients (8: rebuilt whenever those change). */
-export function buildProvider(ctx: EmulatorContext, oidc: OidcModule, store: MapStore, cookieKeys: string[]): OidcProvider {
+export function buildProvider(
+  ctx: EmulatorContext,
+  oidc: OidcModule,
+  store: MapStore,
+  cookieKeys: string[],
+): OidcProvider {
   const { settings, directory } = ctx;
   const provider = new oidc.Provider(ctx.issuer, {
     adapter: mapAdapter(store), // 6
@@ -88,7 +97,10 @@ export function buildProvider(ctx: EmulatorContext, oidc: OidcModule, store: Map
     async findAccount(_ctx: Loose, sub: string) {
       const u = directory.findUser(sub);
       if (!u || u.id !== sub) return undefined;
-      return { accountId: u.id, claims: async (use: string) => userClaims(ctx, u, new Set(OIDC_SCOPES), use) };
+      return {
+        accountId: u.id,
+        claims: async (use: string) => userClaims(ctx, u, new Set(OIDC_SCOPES), use),
+      };
     },
     features: {
       devInteractions: { enabled: false }, // 7
@@ -99,7 +111,8 @@ export function buildProvider(ctx: EmulatorContext, oidc: OidcModule, store: Map
       userinfo: { enabled: true }, // advertised in discovery; the route itself is served by the emulator (4)
       revocation: {
         enabled: true,
-        allowedPolicy: async (_ctx: Loose, client: Loose, token: Loose) => token.clientId === client.clientId,
+        allowedPolicy: async (_ctx: Loose, client: Loose, token: Loose) =>
+          token.clientId === client.clientId,
       },
       resourceIndicators: {
         // 3: the only way to JWT access tokens
@@ -121,7 +134,15 @@ export function buildProvider(ctx: EmulatorContext, oidc: OidcModule, store: Map
     formats: {
       customizers: {
         jwt: async (koa: Loose, token: Loose, jwt: Loose) =>
-          shapeAccessToken(ctx, { accountId: token.accountId, grantId: token.grantId, source: koa?.oidc?.entities?.RefreshToken ?? koa?.oidc?.entities?.AuthorizationCode }, jwt),
+          shapeAccessToken(
+            ctx,
+            {
+              accountId: token.accountId,
+              grantId: token.grantId,
+              source: koa?.oidc?.entities?.RefreshToken ?? koa?.oidc?.entities?.AuthorizationCode,
+            },
+            jwt,
+          ),
       },
     },
     // 1: Wristband issues refresh tokens for offline_access without prompt=consent.
@@ -149,10 +170,15 @@ export function buildProvider(ctx: EmulatorContext, oidc: OidcModule, store: Map
       return grant;
     },
     rotateRefreshToken: () => settings.rotateRefreshTokens && !settings.omitRefreshOnRefresh, // 11
-    interactions: { url: async (_ctx: Loose, interaction: Loose) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: async (_ctx: Loose, interaction: Loose) => `/interaction/${interaction.uid}`,
+    },
     renderError: async (koa: Loose, out: Loose) => {
       koa.type = 'html';
-      koa.body = errorPage('Authorization error', out.error_description ?? out.error, { error: out.error, state: out.state });
+      koa.body = errorPage('Authorization error', out.error_description ?? out.error, {
+        error: out.error,
+        state: out.state,
+      });
     },
     routes: {
       authorization: PATHS.authorize,
@@ -189,13 +215,23 @@ export function buildProvider(ctx: EmulatorContext, oidc: OidcModule, store: Map
   provider.use(async (koa: Loose, next: () => Promise<void>) => {
     await next();
     const path: string = koa.path;
-    if ((path === PATHS.authorize || path.startsWith(`${PATHS.authorize}/`)) && koa.status >= 300 && koa.status < 400) {
+    if (
+      (path === PATHS.authorize || path.startsWith(`${PATHS.authorize}/`)) &&
+      koa.status >= 300 &&
+      koa.status < 400
+    ) {
       rewriteAuthorizeRedirect(ctx, koa);
-    } else if (path === PATHS.token && koa.status === 200 && koa.body && typeof koa.body === 'object') {
+    } else if (
+      path === PATHS.token &&
+      koa.status === 200 &&
+      koa.body &&
+      typeof koa.body === 'object'
+    ) {
       const refreshGrant = koa.oidc?.params?.grant_type === 'refresh_token';
       // oidc-provider leaves offline_access out of the granted scope (no prompt=consent); Wristband lists
       // it whenever the grant is offline: a code exchange that issued a refresh token, or any refresh.
-      if (refreshGrant || koa.body.refresh_token) koa.body.scope = withOfflineAccess(koa.body.scope);
+      if (refreshGrant || koa.body.refresh_token)
+        koa.body.scope = withOfflineAccess(koa.body.scope);
       if (settings.omitRefreshOnRefresh && refreshGrant) delete koa.body.refresh_token;
     }
   });

@@ -8,7 +8,13 @@ import type { CallCounter, CountedEndpoint, FaultInjector } from './faults.js';
 import { readBody, send, sendHtml, tenantLabel, withReplayedBody } from './http.js';
 import { handleInteraction, handleLoginSubmit } from './interaction-routes.js';
 import { errorPage } from './pages.js';
-import { handleAppLogin, handleJwtRevocation, handleLogout, handleSdkConfiguration, handleUserinfo } from './wristband-routes.js';
+import {
+  handleAppLogin,
+  handleJwtRevocation,
+  handleLogout,
+  handleSdkConfiguration,
+  handleUserinfo,
+} from './wristband-routes.js';
 
 const COUNTED: Record<string, CountedEndpoint> = {
   [PATHS.token]: 'token',
@@ -27,12 +33,19 @@ export async function route(
 ): Promise<void> {
   const started = Date.now();
   if (!ctx.settings.quiet) {
-    res.on('finish', () => log(ctx, `${req.method} ${req.headers.host ?? ''}${(req.url ?? '').split('?')[0]} -> ${res.statusCode} (${Date.now() - started} ms)`));
+    res.on('finish', () =>
+      log(
+        ctx,
+        `${req.method} ${req.headers.host ?? ''}${(req.url ?? '').split('?')[0]} -> ${res.statusCode} (${Date.now() - started} ms)`,
+      ),
+    );
   }
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const path = url.pathname;
   const method = (req.method ?? 'GET').toUpperCase();
-  const endpoint: CountedEndpoint | undefined = Object.hasOwn(COUNTED, path) ? COUNTED[path] : undefined;
+  const endpoint: CountedEndpoint | undefined = Object.hasOwn(COUNTED, path)
+    ? COUNTED[path]
+    : undefined;
 
   let body: Buffer | undefined;
   let form: URLSearchParams | undefined;
@@ -42,7 +55,12 @@ export async function route(
   }
   const grantType = endpoint === 'token' ? (form?.get('grant_type') ?? undefined) : undefined;
   if (endpoint) control.calls.count(endpoint, grantType);
-  if (endpoint === 'token' || endpoint === 'userinfo' || endpoint === 'revoke' || endpoint === 'jwks') {
+  if (
+    endpoint === 'token' ||
+    endpoint === 'userinfo' ||
+    endpoint === 'revoke' ||
+    endpoint === 'jwks'
+  ) {
     if (await control.faults.apply(res, endpoint, grantType)) return;
   }
 
@@ -89,7 +107,14 @@ export async function route(
   if (endpoint === 'authorize' && method === 'GET') {
     const tenant = tenantLabel(req.headers.host);
     if (!tenant) {
-      sendHtml(res, 400, errorPage('Wrong domain', 'The authorize endpoint is served on tenant domains ({tenant}.localhost:PORT), not on the application vanity domain.'));
+      sendHtml(
+        res,
+        400,
+        errorPage(
+          'Wrong domain',
+          'The authorize endpoint is served on tenant domains ({tenant}.localhost:PORT), not on the application vanity domain.',
+        ),
+      );
       return;
     }
     if (!ctx.directory.findTenant(tenant)) {
@@ -98,7 +123,8 @@ export async function route(
     }
     // Remembered on the authorization request, so the code it yields is known to be offline (1).
     url.searchParams.delete('wb_offline');
-    if ((url.searchParams.get('scope') ?? '').split(' ').includes('offline_access')) url.searchParams.set('wb_offline', '1');
+    if ((url.searchParams.get('scope') ?? '').split(' ').includes('offline_access'))
+      url.searchParams.set('wb_offline', '1');
     req.url = `${url.pathname}${url.search}`;
     await ctx.serveOidc(req, res);
     return;
@@ -115,7 +141,12 @@ export async function route(
   }
   if (endpoint) {
     const allow = endpoint === 'token' || endpoint === 'revoke' ? 'POST' : 'GET';
-    send(res, 405, { error: 'invalid_request', error_description: `method ${method} not allowed` }, { allow });
+    send(
+      res,
+      405,
+      { error: 'invalid_request', error_description: `method ${method} not allowed` },
+      { allow },
+    );
     return;
   }
   send(res, 404, { error: 'not_found', error_description: `no route for ${method} ${path}` });

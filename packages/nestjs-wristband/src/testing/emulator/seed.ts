@@ -60,8 +60,16 @@ export const APPLICATION: SeedApplication = {
 
 export const ROLES = {
   admin: { id: 'zug4kr5iviiwubqjtr3yxwtuvk', name: 'app:invotastic:admin', display_name: 'Admin' },
-  billing: { id: '63xbs5a77jxfoc6ksfsuh524lb', name: 'app:invotastic:billing', display_name: 'Billing' },
-  viewer: { id: 'h54vizlc4zv72hkrg43f5c7omc', name: 'app:invotastic:viewer', display_name: 'Viewer' },
+  billing: {
+    id: '63xbs5a77jxfoc6ksfsuh524lb',
+    name: 'app:invotastic:billing',
+    display_name: 'Billing',
+  },
+  viewer: {
+    id: 'h54vizlc4zv72hkrg43f5c7omc',
+    name: 'app:invotastic:viewer',
+    display_name: 'Viewer',
+  },
 } as const satisfies Record<string, SeedRole>;
 
 export const TENANTS: SeedTenant[] = [

@@ -14,7 +14,10 @@ export class LoopbackServers {
   private constructor(private readonly handler: http.RequestListener) {}
 
   /** Listens on `port` (0: a port free on both addresses). */
-  static async listen(handler: http.RequestListener, port: number): Promise<{ servers: LoopbackServers; port: number }> {
+  static async listen(
+    handler: http.RequestListener,
+    port: number,
+  ): Promise<{ servers: LoopbackServers; port: number }> {
     const loopback = new LoopbackServers(handler);
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const v4 = loopback.make();
@@ -29,14 +32,20 @@ export class LoopbackServers {
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
           await new Promise<void>((r) => v4.close(() => r()));
           if (port === 0) continue;
-          throw new WristbandEmulatorError('port_in_use', `emulator: port ${actual} is in use on ::1`);
+          throw new WristbandEmulatorError(
+            'port_in_use',
+            `emulator: port ${actual} is in use on ::1`,
+          );
         }
         // No IPv6 loopback here (EADDRNOTAVAIL, EAFNOSUPPORT...): IPv4 only.
         loopback.servers = [v4];
         return { servers: loopback, port: actual };
       }
     }
-    throw new WristbandEmulatorError('port_in_use', 'emulator: could not find a free port on both 127.0.0.1 and ::1');
+    throw new WristbandEmulatorError(
+      'port_in_use',
+      'emulator: could not find a free port on both 127.0.0.1 and ::1',
+    );
   }
 
   /** Stops listening and drops every connection, including requests still waiting for an answer. */

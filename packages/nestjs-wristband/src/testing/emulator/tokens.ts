@@ -32,10 +32,13 @@ export async function mintAccessToken(ctx: EmulatorContext, o: MintOptions = {})
   const now = epoch();
   const { directory } = ctx;
   const client = ctx.clients[0];
-  const user = o.user ? directory.user(o.user) : (directory.findUser('alice@acme.test') ?? directory.users[0]);
+  const user = o.user
+    ? directory.user(o.user)
+    : (directory.findUser('alice@acme.test') ?? directory.users[0]);
   const tenant = user ? directory.tenant(user.tenant) : directory.tenants[0];
   const isClient = o.claims?.sub_kind === 'client';
-  if (!user && !isClient) throw new WristbandEmulatorError('not_found', 'emulator: no user to mint a user token for');
+  if (!user && !isClient)
+    throw new WristbandEmulatorError('not_found', 'emulator: no user to mint a user token for');
   const common = {
     iss: ctx.issuer,
     client_id: client.clientId,
@@ -75,9 +78,16 @@ export async function mintAccessToken(ctx: EmulatorContext, o: MintOptions = {})
   if (alg === 'RS256') {
     if (keyMode === 'current') key = ctx.keys.current.privateKey;
     else if (keyMode === 'foreign') key = (await ctx.keys.foreignRsaKey()).privateKey;
-    else throw new WristbandEmulatorError('invalid_option', 'emulator: key "public-key-as-hmac" needs alg HS256');
+    else
+      throw new WristbandEmulatorError(
+        'invalid_option',
+        'emulator: key "public-key-as-hmac" needs alg HS256',
+      );
   } else if (alg === 'HS256') {
-    if (keyMode === 'public-key-as-hmac') key = Buffer.from(ctx.keys.current.publicKey.export({ format: 'pem', type: 'spki' }) as string);
+    if (keyMode === 'public-key-as-hmac')
+      key = Buffer.from(
+        ctx.keys.current.publicKey.export({ format: 'pem', type: 'spki' }) as string,
+      );
     else if (keyMode === 'current') key = Buffer.from(client.clientSecret);
     else key = crypto.randomBytes(32);
   } else if (alg === 'ES256') {

@@ -12,13 +12,25 @@ import { authorizeViaForm } from './browser-login.js';
 import type { EmulatorContext, EmulatorSettings } from './context.js';
 import { Directory } from './directory.js';
 import { WristbandEmulatorError } from './emulator.error.js';
-import { CallCounter, FaultInjector, type CountedEndpoint, type Fault, type GrantType } from './faults.js';
+import {
+  CallCounter,
+  FaultInjector,
+  type CountedEndpoint,
+  type Fault,
+  type GrantType,
+} from './faults.js';
 import { randomId, send } from './http.js';
 import { KeyRing, type JWK } from './keys.js';
 import { MapStore } from './map-adapter.js';
 import { buildProvider, loadOidcProvider, type OidcModule } from './provider.js';
 import { fail, route } from './router.js';
-import { DEFAULT_CLIENT, type EmulatorClient, type SeedApplication, type SeedTenant, type SeedUser } from './seed.js';
+import {
+  DEFAULT_CLIENT,
+  type EmulatorClient,
+  type SeedApplication,
+  type SeedTenant,
+  type SeedUser,
+} from './seed.js';
 import { LoopbackServers } from './server.js';
 import { mintAccessToken, type MintOptions } from './tokens.js';
 import type { CookieJar } from '../http-client.js';
@@ -83,7 +95,10 @@ export class WristbandEmulator {
       accessTokenRoles: opts.accessTokenRoles ?? false,
       quiet: opts.quiet ?? true,
     };
-    const clients = (opts.clients?.length ? opts.clients : [DEFAULT_CLIENT]).map((c) => ({ ...c, redirectUris: [...c.redirectUris] }));
+    const clients = (opts.clients?.length ? opts.clients : [DEFAULT_CLIENT]).map((c) => ({
+      ...c,
+      redirectUris: [...c.redirectUris],
+    }));
     this.ctx = {
       port,
       vanityDomain: this.vanityDomain,
@@ -111,7 +126,11 @@ export class WristbandEmulator {
     const ref: { emu?: WristbandEmulator } = {};
     const { servers, port } = await LoopbackServers.listen((req, res) => {
       const emu = ref.emu;
-      if (!emu) send(res, 503, { error: 'temporarily_unavailable', error_description: 'emulator starting' });
+      if (!emu)
+        send(res, 503, {
+          error: 'temporarily_unavailable',
+          error_description: 'emulator starting',
+        });
       else emu.handle(req, res);
     }, opts.port ?? 0);
     try {
@@ -146,7 +165,9 @@ export class WristbandEmulator {
 
   /** A registered client (default: the first one). */
   client(clientId?: string): EmulatorClient {
-    const c = clientId ? this.ctx.clients.find((x) => x.clientId === clientId) : this.ctx.clients[0];
+    const c = clientId
+      ? this.ctx.clients.find((x) => x.clientId === clientId)
+      : this.ctx.clients[0];
     if (!c) throw new WristbandEmulatorError('not_found', `emulator: no client ${clientId}`);
     return c;
   }
@@ -158,7 +179,8 @@ export class WristbandEmulator {
   registerRedirectUris(clientId: string, redirectUris: string[], loginUrl?: string): void {
     const client = this.client(clientId);
     for (const uri of [...redirectUris, ...(loginUrl ? [loginUrl] : [])]) {
-      if (!URL.canParse(uri)) throw new WristbandEmulatorError('invalid_option', `emulator: not a URL: ${uri}`);
+      if (!URL.canParse(uri))
+        throw new WristbandEmulatorError('invalid_option', `emulator: not a URL: ${uri}`);
     }
     const added = redirectUris.filter((u) => !client.redirectUris.includes(u));
     client.redirectUris.push(...added);
@@ -244,7 +266,11 @@ export class WristbandEmulator {
    * the client (its redirect_uri with code/state/tenant_name, or error/error_description/state).
    * Throws (message starts with "login refused") when the form is shown again with an error.
    */
-  authorizeViaForm(authorizeUrl: string, creds: { username: string; password: string }, jar?: CookieJar): Promise<string> {
+  authorizeViaForm(
+    authorizeUrl: string,
+    creds: { username: string; password: string },
+    jar?: CookieJar,
+  ): Promise<string> {
     return authorizeViaForm(this.port, authorizeUrl, creds, jar);
   }
 
@@ -264,7 +290,9 @@ export class WristbandEmulator {
       res.destroy();
       return;
     }
-    route(this.ctx, { calls: this.counter, faults: this.faults }, req, res).catch((err: unknown) => fail(res, err));
+    route(this.ctx, { calls: this.counter, faults: this.faults }, req, res).catch((err: unknown) =>
+      fail(res, err),
+    );
   }
 
   /** A new Provider over the same storage, cookie keys and ledger (EMULATOR.md trap 8). */
@@ -285,7 +313,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Wristba
  */
 function checkedAccessTokenTtl(seconds: number): number {
   if (!(Number.isInteger(seconds) && seconds >= 2)) {
-    throw new WristbandEmulatorError('invalid_option', 'emulator: access token TTL must be an integer of at least 2 seconds');
+    throw new WristbandEmulatorError(
+      'invalid_option',
+      'emulator: access token TTL must be an integer of at least 2 seconds',
+    );
   }
   return seconds;
 }

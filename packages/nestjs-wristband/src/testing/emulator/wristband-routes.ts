@@ -7,19 +7,41 @@ import * as jose from 'jose';
 import { userClaims } from './claims.js';
 import { PATHS, findClient, originsOf, type EmulatorContext } from './context.js';
 import { DNS_LABEL } from './directory.js';
-import { parseBasic, parseCookies, redirect, safeEqual, send, sendHtml, tenantLabel } from './http.js';
+import {
+  parseBasic,
+  parseCookies,
+  redirect,
+  safeEqual,
+  send,
+  sendHtml,
+  tenantLabel,
+} from './http.js';
 import { errorPage, tenantDiscoveryPage } from './pages.js';
 
 /** Checks the signature against the keys served now, `exp` without leeway, and that the grant is alive. */
-export async function handleUserinfo(ctx: EmulatorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function handleUserinfo(
+  ctx: EmulatorContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const realm = `realm="${ctx.vanityDomain}"`;
   const unauthorized = (error: string, description: string) =>
-    send(res, 401, { error, error_description: description }, {
-      'www-authenticate': `Bearer ${realm}, error="${error}", error_description="${description.replace(/"/g, "'")}"`,
-    });
+    send(
+      res,
+      401,
+      { error, error_description: description },
+      {
+        'www-authenticate': `Bearer ${realm}, error="${error}", error_description="${description.replace(/"/g, "'")}"`,
+      },
+    );
   const m = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(req.headers.authorization ?? '');
   if (!m) {
-    send(res, 401, { error: 'invalid_request', error_description: 'no access token provided' }, { 'www-authenticate': `Bearer ${realm}` });
+    send(
+      res,
+      401,
+      { error: 'invalid_request', error_description: 'no access token provided' },
+      { 'www-authenticate': `Bearer ${realm}` },
+    );
     return;
   }
   let payload: jose.JWTPayload;
@@ -31,7 +53,10 @@ export async function handleUserinfo(ctx: EmulatorContext, req: http.IncomingMes
       requiredClaims: ['exp', 'iat', 'sub', 'jti'],
     }));
   } catch (e) {
-    unauthorized('invalid_token', e instanceof jose.errors.JWTExpired ? 'access token expired' : 'invalid access token');
+    unauthorized(
+      'invalid_token',
+      e instanceof jose.errors.JWTExpired ? 'access token expired' : 'invalid access token',
+    );
     return;
   }
   const jti = String(payload.jti);
@@ -50,38 +75,61 @@ export async function handleUserinfo(ctx: EmulatorContext, req: http.IncomingMes
       return;
     }
   }
-  const user = payload.sub_kind === 'client' ? undefined : ctx.directory.findUser(String(payload.sub));
+  const user =
+    payload.sub_kind === 'client' ? undefined : ctx.directory.findUser(String(payload.sub));
   if (!user || user.id !== payload.sub) {
     unauthorized('invalid_token', 'access token has no end-user');
     return;
   }
-  const scopes = new Set(String(payload.scope ?? '').split(' ').filter(Boolean));
+  const scopes = new Set(
+    (typeof payload.scope === 'string' ? payload.scope : '').split(' ').filter(Boolean),
+  );
   send(res, 200, userClaims(ctx, user, scopes, 'userinfo'));
 }
 
 /** Revocation of a JWT access token (oidc-provider cannot find them): always 200, like RFC 7009. */
-export function handleJwtRevocation(ctx: EmulatorContext, req: http.IncomingMessage, res: http.ServerResponse, token: string): void {
+export function handleJwtRevocation(
+  ctx: EmulatorContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  token: string,
+): void {
   const creds = parseBasic(req.headers.authorization);
   const client = creds && findClient(ctx, creds.id);
   if (!creds || !client || !safeEqual(creds.secret, client.clientSecret)) {
-    send(res, 401, { error: 'invalid_client', error_description: 'client authentication failed' }, { 'www-authenticate': `Basic realm="${ctx.vanityDomain}"` });
+    send(
+      res,
+      401,
+      { error: 'invalid_client', error_description: 'client authentication failed' },
+      { 'www-authenticate': `Basic realm="${ctx.vanityDomain}"` },
+    );
     return;
   }
   jose
     .jwtVerify(token, ctx.keys.verifier(), { algorithms: ['RS256'], issuer: ctx.issuer })
     .then(({ payload }) => {
-      if (payload.client_id === client.clientId && typeof payload.jti === 'string') ctx.ledger.revoked.add(payload.jti);
+      if (payload.client_id === client.clientId && typeof payload.jti === 'string')
+        ctx.ledger.revoked.add(payload.jti);
     })
     .catch(() => undefined)
     .finally(() => send(res, 200, ''));
 }
 
 /** `?client_id[&redirect_url][&state]`: ends this host's session and goes back to the application. */
-export function handleLogout(ctx: EmulatorContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+export function handleLogout(
+  ctx: EmulatorContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): void {
   const clientId = url.searchParams.get('client_id');
   const client = findClient(ctx, clientId);
   if (!client) {
-    sendHtml(res, 400, errorPage('Logout failed', clientId ? 'Unknown client_id.' : 'Missing client_id.'));
+    sendHtml(
+      res,
+      400,
+      errorPage('Logout failed', clientId ? 'Unknown client_id.' : 'Missing client_id.'),
+    );
     return;
   }
   const state = url.searchParams.get('state');
@@ -96,10 +144,14 @@ export function handleLogout(ctx: EmulatorContext, req: http.IncomingMessage, re
       const r = new URL(redirectUrl);
       ok = (r.protocol === 'http:' || r.protocol === 'https:') && originsOf(client).has(r.origin);
     } catch {
-      ok = false;
+      // Not a URL: ok stays false.
     }
     if (!ok) {
-      sendHtml(res, 400, errorPage('Logout failed', 'redirect_url is not allowed for this client.'));
+      sendHtml(
+        res,
+        400,
+        errorPage('Logout failed', 'redirect_url is not allowed for this client.'),
+      );
       return;
     }
   }
@@ -131,7 +183,11 @@ export function handleAppLogin(ctx: EmulatorContext, res: http.ServerResponse, u
   const clientId = url.searchParams.get('client_id');
   const client = findClient(ctx, clientId);
   if (!client) {
-    sendHtml(res, 400, errorPage('Application login', clientId ? 'Unknown client_id.' : 'Missing client_id.'));
+    sendHtml(
+      res,
+      400,
+      errorPage('Application login', clientId ? 'Unknown client_id.' : 'Missing client_id.'),
+    );
     return;
   }
   const appDisplayName = ctx.directory.application.displayName;
@@ -142,7 +198,16 @@ export function handleAppLogin(ctx: EmulatorContext, res: http.ServerResponse, u
   }
   const name = raw.trim().toLowerCase();
   if (!DNS_LABEL.test(name) || !ctx.directory.findTenant(name)) {
-    sendHtml(res, 400, tenantDiscoveryPage({ clientId: client.clientId, appDisplayName, tenantName: raw, error: `No tenant named "${raw}".` }));
+    sendHtml(
+      res,
+      400,
+      tenantDiscoveryPage({
+        clientId: client.clientId,
+        appDisplayName,
+        tenantName: raw,
+        error: `No tenant named "${raw}".`,
+      }),
+    );
     return;
   }
   if (!client.loginUrl) {
@@ -154,7 +219,11 @@ export function handleAppLogin(ctx: EmulatorContext, res: http.ServerResponse, u
   redirect(res, target.href, 302);
 }
 
-export function handleSdkConfiguration(ctx: EmulatorContext, res: http.ServerResponse, clientId: string): void {
+export function handleSdkConfiguration(
+  ctx: EmulatorContext,
+  res: http.ServerResponse,
+  clientId: string,
+): void {
   const client = findClient(ctx, clientId);
   if (!client) {
     send(res, 404, { error: 'not_found', error_description: 'client not found' });
