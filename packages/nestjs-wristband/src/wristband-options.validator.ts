@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: every option's rule sits in one place, so one startup error can name every bad
+// field at once; the rules are a flat list, read one at a time.
 import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';

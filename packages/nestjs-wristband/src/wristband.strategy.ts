@@ -1,3 +1,5 @@
+// Just over 300 lines: the two legs of one Passport strategy (start a login, complete it) share its state
+// handling, and splitting them would spread one flow over two files.
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Passport, type PassportStatic } from 'passport';

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: a cookie jar with browser rules (domains, paths, `__Host-`, `*.localhost`) and
+// the request and redirect helpers that use it belong together.
 /**
  * A tiny HTTP client for tests, over `node:http`.
  *

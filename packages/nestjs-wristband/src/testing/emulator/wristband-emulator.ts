@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the emulator's whole control API (counts, faults, lifetimes, keys, clients) in
+// one class that tests drive; the HTTP, provider and route code it controls lives in the files beside it.
 /**
  * Local Wristband emulator: a real OpenID Provider (oidc-provider 9.x) over real HTTP, serving
  * Wristband's URL shapes and claims. See /work/shared/design/WRISTBAND-API.md and EMULATOR.md.
