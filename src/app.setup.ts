@@ -1,19 +1,131 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+/**
+ * How every run of the example app creates its Nest application: `main.ts`, the e2e tests' stack and the
+ * benchmark all call
+ *
+ *     const app = await createHttpApp(AppModule.forRoot({ env }), { env, logger: false });
+ *     await app.listen(port, host);
+ *
+ * `createHttpApp(module, options)` builds the app on Express or Fastify (`options.adapter`, else the
+ * environment's `HTTP_ADAPTER`, else Express) with the same behaviour on both: which proxies to believe
+ * (`TRUST_PROXY`), no `X-Powered-By` / `ETag`, the same body size limit and the same route matching, and the
+ * graceful shutdown on SIGTERM / SIGINT (`SHUTDOWN_TIMEOUT_MS`, src/shutdown.ts).
+ */
+import type { DynamicModule, INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EnvValidationError } from './config/app.config.js';
-import { readServerConfig } from './config/server.config.js';
+import {
+  readServerConfig,
+  type HttpAdapterName,
+  type ServerConfig,
+  type TrustProxy,
+} from './config/server.config.js';
 import { enableGracefulShutdown } from './shutdown.js';
 
+export type { HttpAdapterName } from './config/server.config.js';
+
+export interface CreateHttpAppOptions {
+  /** The HTTP platform. Default: `HTTP_ADAPTER` in `env`, else `express`. */
+  adapter?: HttpAdapterName;
+  /** Environment for `HTTP_ADAPTER`, `TRUST_PROXY` and `SHUTDOWN_TIMEOUT_MS`. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Nest's `logger` option (`false` for silence in tests). Default Nest's logger. */
+  logger?: NestApplicationOptions['logger'];
+  /** Nest's `abortOnError`: `false` makes a failing module graph reject instead of exiting. Default `true`. */
+  abortOnError?: boolean;
+  /**
+   * Drain requests in flight on SIGTERM / SIGINT, then close and exit (src/shutdown.ts). Default `true`.
+   * Tests that build many apps in one process may turn it off: each app listens for the signals.
+   */
+  gracefulShutdown?: boolean;
+}
+
 /**
- * HTTP settings every run of the app uses (`main.ts`, and the benchmark's copy of it): which proxies
- * to believe (`TRUST_PROXY`) and the graceful shutdown on SIGTERM / SIGINT (`SHUTDOWN_TIMEOUT_MS`).
+ * Same limit on both adapters: Express's JSON and urlencoded parsers default to 100 KiB (413 beyond),
+ * Fastify's to 1 MiB.
  */
-export function setUpHttpApp(
-  app: NestExpressApplication,
-  env: NodeJS.ProcessEnv = process.env,
-): void {
+const BODY_LIMIT_BYTES = 100 * 1024;
+
+/**
+ * Creates the Nest application on the chosen adapter (not yet listening). Throws `EnvValidationError` when
+ * `HTTP_ADAPTER`, `TRUST_PROXY` or `SHUTDOWN_TIMEOUT_MS` is invalid.
+ */
+export async function createHttpApp(
+  module: Type | DynamicModule,
+  options: CreateHttpAppOptions = {},
+): Promise<INestApplication> {
+  const env = options.env ?? process.env;
+  const config = serverConfig(env);
+  const adapter = options.adapter ?? config.httpAdapter;
+  const appOptions: NestApplicationOptions = {
+    ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.abortOnError !== undefined && { abortOnError: options.abortOnError }),
+  };
+  let app: INestApplication;
+  if (adapter === 'fastify') {
+    app = await NestFactory.create<NestFastifyApplication>(
+      module,
+      new FastifyAdapter(fastifyOptions(config.trustProxy)),
+      appOptions,
+    );
+  } else {
+    const express = await NestFactory.create<NestExpressApplication>(
+      module,
+      new ExpressAdapter(),
+      appOptions,
+    );
+    configureExpress(express, config.trustProxy);
+    app = express;
+  }
+  if (options.gracefulShutdown !== false) {
+    enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  }
+  return app;
+}
+
+/**
+ * The HTTP settings for an Express app created some other way (`NestFactory.create` with the default
+ * adapter): trusted proxies, no `X-Powered-By` / `ETag`, graceful shutdown. Prefer `createHttpApp`, which
+ * does this and also supports Fastify (whose proxy trust can only be set when the adapter is built).
+ */
+export function setUpHttpApp(app: INestApplication, env: NodeJS.ProcessEnv = process.env): void {
+  if (app.getHttpAdapter().getType() !== 'express') {
+    throw new Error('setUpHttpApp configures Express apps only: create the app with createHttpApp');
+  }
+  const config = serverConfig(env);
+  configureExpress(app as NestExpressApplication, config.trustProxy);
+  enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+}
+
+function serverConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const { config, problems } = readServerConfig(env);
   if (problems.length) throw new EnvValidationError(problems);
-  app.set('trust proxy', config.trustProxy);
+  return config;
+}
+
+function configureExpress(app: NestExpressApplication, trustProxy: TrustProxy): void {
+  app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
-  enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  // Fastify sends no ETag: without it, both answer the same headers (and no 304 for a user's data).
+  app.set('etag', false);
+}
+
+/** Fastify's defaults where they differ from Express's, so a route answers the same on both. */
+function fastifyOptions(trustProxy: TrustProxy) {
+  return {
+    // Same semantics as Express's `trust proxy` (both use proxy-addr). A bare number would make Fastify
+    // trust no proxy at all: Express's hop count is "the n nearest addresses", said as a function.
+    trustProxy:
+      typeof trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < trustProxy
+        : trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: {
+      // Express matches `/api/me/` as `/api/me`.
+      ignoreTrailingSlash: true,
+      // Express has no limit on a parameter's length; Fastify answers 404 beyond 100 characters.
+      maxParamLength: 2048,
+    },
+  };
 }

@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
-import { setUpHttpApp } from './app.setup.js';
+import { createHttpApp } from './app.setup.js';
 import { EnvValidationError, loadAppConfig, type AppConfig } from './config/app.config.js';
 
 async function bootstrap(): Promise<void> {
@@ -19,14 +17,14 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+  const app = await createHttpApp(AppModule.forRoot(), {
+    adapter: config.server.httpAdapter,
     logger: ['error', 'warn', 'log'],
   });
-  setUpHttpApp(app);
-  const { host } = config.server;
+  const { host, httpAdapter } = config.server;
   await app.listen(config.port, host);
   new Logger('Bootstrap').log(
-    `Listening on ${host.includes(':') ? `[${host}]` : host}:${config.port}`,
+    `Listening on ${host.includes(':') ? `[${host}]` : host}:${config.port} (${httpAdapter})`,
   );
 }
 

@@ -15,16 +15,35 @@ const trustProxy = (text: string) => {
 describe('readServerConfig', () => {
   it('defaults: loopback only, no proxy trusted, 10 s to shut down', () => {
     expect(readServerConfig({})).toEqual({
-      config: { host: '127.0.0.1', trustProxy: false, shutdownTimeoutMs: 10_000 },
+      config: {
+        httpAdapter: 'express',
+        host: '127.0.0.1',
+        trustProxy: false,
+        shutdownTimeoutMs: 10_000,
+      },
       problems: [],
     });
     expect(
-      readServerConfig({ HOST: ' ', TRUST_PROXY: '', SHUTDOWN_TIMEOUT_MS: '' }).config,
+      readServerConfig({ HTTP_ADAPTER: '', HOST: ' ', TRUST_PROXY: '', SHUTDOWN_TIMEOUT_MS: '' })
+        .config,
     ).toEqual({
+      httpAdapter: 'express',
       host: '127.0.0.1',
       trustProxy: false,
       shutdownTimeoutMs: 10_000,
     });
+  });
+
+  it('HTTP_ADAPTER: express or fastify, in any case', () => {
+    expect(readServerConfig({ HTTP_ADAPTER: 'express' }).config.httpAdapter).toBe('express');
+    expect(readServerConfig({ HTTP_ADAPTER: 'fastify' }).config.httpAdapter).toBe('fastify');
+    expect(readServerConfig({ HTTP_ADAPTER: ' Fastify ' }).config.httpAdapter).toBe('fastify');
+    for (const text of ['koa', 'platform-fastify', 'express,fastify', 'hapi']) {
+      expect(readServerConfig({ HTTP_ADAPTER: text })).toEqual({
+        config: expect.objectContaining({ httpAdapter: 'express' }) as unknown,
+        problems: ['HTTP_ADAPTER must be express or fastify'],
+      });
+    }
   });
 
   it('HOST: an IPv4 or IPv6 address or a host name', () => {
@@ -37,7 +56,7 @@ describe('readServerConfig', () => {
       'app-1.internal.example.com',
     ]) {
       expect(readServerConfig({ HOST: host })).toEqual({
-        config: { host, trustProxy: false, shutdownTimeoutMs: 10_000 },
+        config: { httpAdapter: 'express', host, trustProxy: false, shutdownTimeoutMs: 10_000 },
         problems: [],
       });
     }
@@ -149,7 +168,15 @@ describe('readServerConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    expect(problems({ HOST: 'a b', TRUST_PROXY: 'maybe', SHUTDOWN_TIMEOUT_MS: 'soon' })).toEqual([
+    expect(
+      problems({
+        HTTP_ADAPTER: 'koa',
+        HOST: 'a b',
+        TRUST_PROXY: 'maybe',
+        SHUTDOWN_TIMEOUT_MS: 'soon',
+      }),
+    ).toEqual([
+      'HTTP_ADAPTER must be express or fastify',
       'HOST must be an IP address (e.g. 0.0.0.0) or a host name',
       TRUST_PROXY_PROBLEM,
       'SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647',
@@ -161,6 +188,7 @@ describe('readServerConfig', () => {
     try {
       loadAppConfig({
         PORT: 'x',
+        HTTP_ADAPTER: 'koa',
         HOST: 'a b',
         TRUST_PROXY: '10.0.0.0/99',
         SHUTDOWN_TIMEOUT_MS: '0',
@@ -170,13 +198,14 @@ describe('readServerConfig', () => {
     }
     expect(error).toBeInstanceOf(EnvValidationError);
     const { problems } = error as EnvValidationError;
-    expect(problems.slice(0, 4)).toEqual([
+    expect(problems.slice(0, 5)).toEqual([
       'PORT must be a port number (1-65535)',
+      'HTTP_ADAPTER must be express or fastify',
       'HOST must be an IP address (e.g. 0.0.0.0) or a host name',
       TRUST_PROXY_PROBLEM,
       'SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647',
     ]);
-    expect(problems.slice(4).join('\n')).toContain('WRISTBAND_CLIENT_ID');
+    expect(problems.slice(5).join('\n')).toContain('WRISTBAND_CLIENT_ID');
     expect((error as Error).message).not.toContain('10.0.0.0/99');
 
     const config = loadAppConfig({
@@ -184,11 +213,13 @@ describe('readServerConfig', () => {
       WRISTBAND_CLIENT_ID: 'client-id',
       WRISTBAND_CLIENT_SECRET: 'client-secret-value',
       SESSION_SECRETS: 'x'.repeat(32),
+      HTTP_ADAPTER: 'fastify',
       HOST: '0.0.0.0',
       TRUST_PROXY: '10.0.0.0/8,fd00::/8',
       SHUTDOWN_TIMEOUT_MS: '25000',
     });
     expect(config.server).toEqual({
+      httpAdapter: 'fastify',
       host: '0.0.0.0',
       trustProxy: ['10.0.0.0/8', 'fd00::/8'],
       shutdownTimeoutMs: 25_000,

@@ -8,8 +8,15 @@ import { isIP } from 'node:net';
  */
 export type TrustProxy = boolean | number | string[];
 
+/** The Nest HTTP platform the example app runs on (`HTTP_ADAPTER`). */
+export type HttpAdapterName = 'express' | 'fastify';
+
+export const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
+
 /** How the example app's HTTP server listens, trusts proxies and stops. */
 export interface ServerConfig {
+  /** `HTTP_ADAPTER`: `express` (default, `@nestjs/platform-express`) or `fastify` (`@nestjs/platform-fastify`). */
+  httpAdapter: HttpAdapterName;
   /** Interface to listen on (`HOST`). Default `127.0.0.1`: this machine only; `0.0.0.0` in a container. */
   host: string;
   /** `TRUST_PROXY`, parsed for Express's (or Fastify's) `trust proxy`. Default `false`. */
@@ -32,13 +39,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
-/** Reads `HOST`, `TRUST_PROXY` and `SHUTDOWN_TIMEOUT_MS`; unset or empty means the default. */
+/** Reads `HTTP_ADAPTER`, `HOST`, `TRUST_PROXY` and `SHUTDOWN_TIMEOUT_MS`; unset or empty means the default. */
 export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfigResult {
   const problems: string[] = [];
   const value = (name: string) => {
     const v = env[name]?.trim();
     return v === undefined || v === '' ? undefined : v;
   };
+
+  const adapterText = (value('HTTP_ADAPTER') ?? 'express').toLowerCase();
+  const httpAdapter = HTTP_ADAPTERS.find((name) => name === adapterText);
+  if (!httpAdapter) problems.push('HTTP_ADAPTER must be express or fastify');
 
   const host = value('HOST') ?? '127.0.0.1';
   // All digits and dots but not an address (`10.0.0.256`) is a typo, not a host name.
@@ -58,6 +69,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfigResult {
 
   return {
     config: {
+      httpAdapter: httpAdapter ?? 'express',
       host,
       trustProxy: typeof trust === 'string' ? false : trust.value,
       shutdownTimeoutMs,
