@@ -214,7 +214,8 @@ describe('cookie names and cache sizes', () => {
       absoluteTimeoutSeconds: 43_200,
       cookieName: 'wb_session',
       csrfCookieName: 'CSRF-TOKEN',
-      cacheMaxEntries: 5000,
+      cacheMaxEntries: 10_000,
+      cacheMaxBytes: 32 * 1024 * 1024,
     });
     expect(o.login).toEqual({
       stateCookiePrefix: 'wb_login_',
@@ -222,12 +223,19 @@ describe('cookie names and cache sizes', () => {
     });
     expect(o.tokens.recentRefreshCacheMaxEntries).toBe(10_000);
     expect(o.bearer.cacheMaxEntries).toBe(10_000);
+    expect(o.bearer.cacheMaxBytes).toBe(32 * 1024 * 1024);
   });
 
   it('takes every name and size given', () => {
     const o = resolveWristbandOptions({
       ...base,
-      session: { cookieName: 'app_sid', csrfCookieName: 'XSRF-TOKEN', cacheMaxEntries: 200 },
+      session: {
+        cookieName: 'app_sid',
+        csrfCookieName: 'XSRF-TOKEN',
+        cacheMaxEntries: 200,
+        cacheMaxBytes: 4096,
+      },
+      bearer: { cacheMaxBytes: 8192 },
       login: { stateCookiePrefix: 'app_login_', returnUrlCookieName: 'app_return' },
       tokens: { recentRefreshCacheMaxEntries: 300 },
     });
@@ -235,7 +243,9 @@ describe('cookie names and cache sizes', () => {
       cookieName: 'app_sid',
       csrfCookieName: 'XSRF-TOKEN',
       cacheMaxEntries: 200,
+      cacheMaxBytes: 4096,
     });
+    expect(o.bearer.cacheMaxBytes).toBe(8192);
     expect(o.login).toEqual({ stateCookiePrefix: 'app_login_', returnUrlCookieName: 'app_return' });
     expect(o.tokens.recentRefreshCacheMaxEntries).toBe(300);
   });

@@ -18,6 +18,8 @@ const DEFAULT_APP_ORIGIN = 'http://localhost:3001';
 const DEFAULT_AUTH_ROUTE_PREFIX = 'auth';
 /** Path segments Nest routes literally (no `:param`, no wildcard), joined by `/`. */
 const ROUTE_PREFIX = /^(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/;
+/** Per cache (sessions, bearer tokens): 10k Wristband sessions or tokens fit in it with room to spare. */
+const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const COOKIE_PREFIX = /^[A-Za-z0-9_-]{1,40}$/;
 const REDIS_KEY_PREFIX = /^[\x21-\x7e]{1,100}$/;
@@ -140,6 +142,7 @@ export function findOptionProblems(
   checkPositiveInt(t.recentRefreshCacheMaxEntries, 'tokens', 'recentRefreshCacheMaxEntries', add);
   if (
     t.expiryBufferSeconds !== undefined &&
+  checkPositiveInt(s.cacheMaxBytes, 'session', 'cacheMaxBytes', add);
     !(Number.isInteger(t.expiryBufferSeconds) && t.expiryBufferSeconds >= 0)
   )
     add('tokens', 'expiryBufferSeconds must be an integer ≥ 0');
@@ -154,6 +157,7 @@ export function findOptionProblems(
       );
     else if (b.allowedClientIds.some((id) => typeof id !== 'string' || !CLIENT_ID.test(id)))
       add('bearer.allowedClientIds', 'must be client ids without spaces or commas');
+  checkPositiveInt(b.cacheMaxBytes, 'bearer', 'cacheMaxBytes', add);
     if (b.expectedClientId !== undefined)
       add(
         'bearer.allowedClientIds',
@@ -362,7 +366,8 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
       absoluteTimeoutSeconds: o.session?.absoluteTimeoutSeconds ?? 43_200,
       cookieName: names.session,
       csrfCookieName: names.csrf,
-      cacheMaxEntries: o.session?.cacheMaxEntries ?? 5000,
+      cacheMaxEntries: o.session?.cacheMaxEntries ?? 10_000,
+      cacheMaxBytes: o.session?.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
     },
     login: { stateCookiePrefix: names.loginStatePrefix, returnUrlCookieName: names.returnUrl },
     tokens: {
@@ -437,6 +442,7 @@ function parseUrl(value: string): URL | undefined {
 
 function checkPositiveInt(
   value: number | undefined,
+      cacheMaxBytes: o.bearer?.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   field: WristbandOptionField,
   name: string,
   add: AddProblem,

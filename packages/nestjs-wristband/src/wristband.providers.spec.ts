@@ -50,12 +50,16 @@ describe('option wiring', () => {
     );
   });
 
-  it('session.cacheMaxEntries sizes the sealed-cookie cache; in-process refresh coordination', async () => {
-    const options = resolveWristbandOptions({ ...base, session: { cacheMaxEntries: 7 } });
+  it('session.cacheMaxEntries and cacheMaxBytes size the sealed-cookie cache; in-process refresh coordination', async () => {
+    const options = resolveWristbandOptions({
+      ...base,
+      session: { cacheMaxEntries: 7, cacheMaxBytes: 9000 },
+    });
     const store = await storeFor(options);
     expect(store).toBeInstanceOf(CookieSessionStore);
     expect(peek<LRUCache<string, object>>(store, 'opened').max).toBe(7);
     expect(coordinatorFor(store, options)).toBeInstanceOf(InProcessRefreshCoordinator);
+    expect(peek<LRUCache<string, object>>(store, 'opened').maxSize).toBe(9000);
   });
 
   it('tokens.recentRefreshCacheMaxEntries sizes both refresh memories', () => {

@@ -49,8 +49,13 @@ export const sessionStoreProvider: Provider = {
   ): Promise<SessionStore> => {
     if (options.sessionStore) return new AppSessionStore(options.sessionStore);
     const redis = options.redis;
-    if (!redis) return new CookieSessionStore(sealer, options.session.cacheMaxEntries);
-    const connection = new RedisConnection(redis.url, await loadRedisClientClass(), {
+    if (!redis)
+      return new CookieSessionStore(
+        sealer,
+        options.session.cacheMaxEntries,
+        options.session.cacheMaxBytes,
+      );
+    const connection = new RedisConnection(redis.cluster ?? redis.url!, await loadIoredis(), {
       commandTimeoutMs: redis.commandTimeoutMs,
       connectTimeoutMs: redis.connectTimeoutMs,
       maxReconnectDelayMs: redis.maxReconnectDelayMs,

@@ -41,6 +41,7 @@ export interface ResolvedWristbandOptions {
     refreshMaxAttempts: number;
     refreshBudgetMs: number;
     retryBaseDelayMs: number;
+    cacheMaxBytes: number;
     recentRefreshCacheMaxEntries: number;
   };
   authStrategies: AuthStrategyName[];
@@ -58,6 +59,7 @@ export interface ResolvedWristbandOptions {
   redis?: Required<RedisStoreOptions>;
   /** The app's own session store, when it gave one. */
   sessionStore?: SessionStore;
+    cacheMaxBytes: number;
   requestUserAccessor: boolean;
   fetch: typeof fetch;
 }

@@ -10,6 +10,7 @@ import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.in
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
 import { copyUser, readOnly, rolesFromClaims } from '../wristband-user.factory.js';
 import { WristbandJwks } from './wristband-jwks.js';
+import { detachedString, heapBytes, LRU_ENTRY_BYTES, stringBytes } from '../cache-entry-size.js';
 
 const MAX_TOKEN_LENGTH = 8192;
 
@@ -24,14 +25,22 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'] as const;
  */
 @Injectable()
 export class BearerTokenVerifier {
-  /** Keyed by the signature's last 43 characters (cheap to hash); a hit counts only when the whole token matches. */
-  private readonly cache: LRUCache<string, { token: string; user: WristbandUser }>;
+  /**
+   * Keyed by the signature's last 43 characters (cheap to hash); a hit counts only when the whole token
+   * matches. Bounded in entries and in bytes (`cache-entry-size.ts`).
+   */
+  private readonly cache: LRUCache<string, VerifiedToken>;
 
   constructor(
     @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
     private readonly jwks: WristbandJwks,
   ) {
-    this.cache = new LRUCache({ max: options.bearer.cacheMaxEntries, ttlAutopurge: false });
+    this.cache = new LRUCache({
+      max: options.bearer.cacheMaxEntries,
+      maxSize: options.bearer.cacheMaxBytes,
+      sizeCalculation: verifiedTokenBytes,
+      ttlAutopurge: false,
+    });
   }
 
   /**
@@ -46,7 +55,6 @@ export class BearerTokenVerifier {
   async verify(token: string): Promise<WristbandUser> {
     const known = this.cached(token);
     if (known) return known;
-    const key = token.slice(-43);
     if (!token || token.length > MAX_TOKEN_LENGTH) throw invalid('malformed token');
     try {
       const typ = decodeProtectedHeader(token).typ;
@@ -103,9 +111,23 @@ export class BearerTokenVerifier {
       claims: payload,
     };
     const ttl = payload.exp! * 1000 - Date.now();
-    if (ttl > 0) this.cache.set(key, { token, user: readOnly(user) }, { ttl });
+    if (ttl > 0) {
+      // Detached: cut from the Authorization header, the token would keep the whole header alive.
+      const kept = detachedString(token);
+      this.cache.set(kept.slice(-43), { token: kept, user: readOnly(user) }, { ttl });
+    }
     return copyUser(user);
   }
+}
+
+interface VerifiedToken {
+  token: string;
+  user: WristbandUser;
+}
+
+/** Upper estimate of an entry's heap bytes: the token, its user and claims, the cache's own slots. */
+export function verifiedTokenBytes(entry: VerifiedToken): number {
+  return LRU_ENTRY_BYTES + stringBytes(entry.token) + heapBytes(entry.user);
 }
 
 function invalid(reason: string): AuthenticationRequiredError {

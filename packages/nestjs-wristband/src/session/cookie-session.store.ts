@@ -4,6 +4,7 @@ import type { CookieSealer } from './cookie-sealer.js';
 import type { SessionStore } from './session-store.interface.js';
 import { decodeSessionCookie, encodeSessionCookie } from './session-cookie.codec.js';
 import { readOnly } from '../wristband-user.factory.js';
+import { detachedString, heapBytes, LRU_ENTRY_BYTES, stringBytes } from '../cache-entry-size.js';
 
 const CACHE_KEY_LENGTH = 44;
 
@@ -17,16 +18,22 @@ export class CookieSessionStore implements SessionStore {
   /**
    * Keyed by the sealed value's first 44 characters (version, key id, random IV, tag: unique per seal)
    * because hashing a 3 KB cookie on every lookup costs more than the rest of the guard; a hit counts
-   * only when the whole value matches.
+   * only when the whole value matches. Bounded in entries and in bytes (`cache-entry-size.ts`).
    */
-  private readonly opened: LRUCache<string, { value: string; session: WristbandSession }>;
+  private readonly opened: LRUCache<string, OpenedCookie>;
 
   constructor(
     private readonly sealer: CookieSealer,
     /** Opened cookies kept (option `session.cacheMaxEntries`). */
-    cacheMaxEntries = 5000,
+    cacheMaxEntries = 10_000,
+    /** Estimated heap bytes they may take (option `session.cacheMaxBytes`). */
+    cacheMaxBytes = 32 * 1024 * 1024,
   ) {
-    this.opened = new LRUCache({ max: cacheMaxEntries });
+    this.opened = new LRUCache({
+      max: cacheMaxEntries,
+      maxSize: cacheMaxBytes,
+      sizeCalculation: openedCookieBytes,
+    });
   }
 
   read(cookieValue: string): Promise<WristbandSession | undefined> {
@@ -41,7 +48,9 @@ export class CookieSessionStore implements SessionStore {
     const plain = this.sealer.unsealBytes('session', cookieValue);
     const session = plain && decodeSessionCookie(plain);
     if (!session || !isSessionShape(session)) return undefined;
-    this.opened.set(key, { value: cookieValue, session: readOnly(session) });
+    // Detached: cut from the Cookie header, the value would keep the whole header alive.
+    const value = detachedString(cookieValue);
+    this.opened.set(value.slice(0, CACHE_KEY_LENGTH), { value, session: readOnly(session) });
     return session;
   }
 
@@ -53,6 +62,16 @@ export class CookieSessionStore implements SessionStore {
     // Nothing server-side: clearing the cookie is the whole logout.
     return Promise.resolve();
   }
+}
+
+interface OpenedCookie {
+  value: string;
+  session: WristbandSession;
+}
+
+/** Upper estimate of an entry's heap bytes: the sealed value, the opened session, the cache's own slots. */
+export function openedCookieBytes(entry: OpenedCookie): number {
+  return LRU_ENTRY_BYTES + stringBytes(entry.value) + heapBytes(entry.session);
 }
 
 export function isSessionShape(s: unknown): s is WristbandSession {
