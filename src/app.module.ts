@@ -1,13 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WristbandModule, type WristbandModuleOptions } from 'nestjs-wristband';
-import { AdminController } from './admin/admin.controller.js';
+import { AdminModule } from './admin/admin.module.js';
 import { loadAppConfig, type AppConfig } from './config/app.config.js';
-import { HealthController } from './health/health.controller.js';
+import { AppGraphqlModule } from './graphql/graphql.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { HomeController } from './home/home.controller.js';
 import { MeController } from './me/me.controller.js';
-import { ProjectsController } from './tenants/projects.controller.js';
-import { ProjectsService } from './tenants/projects.service.js';
+import { TenantsModule } from './tenants/tenants.module.js';
 
 export interface AppModuleOptions {
   /** Environment to read; default `process.env`. */
@@ -20,10 +21,13 @@ export interface AppModuleOptions {
 export class AppModule {
   /** Validates the environment now: a bad configuration throws one error naming every bad variable. */
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
-    const config = loadAppConfig(options.env ?? process.env);
+    const env = options.env ?? process.env;
+    const config = loadAppConfig(env);
     // The graph options go next to useFactory: the factory's result cannot hold them.
     const { globalGuard, registerAuthRoutes, authRoutePrefix, ...wristband } = {
       ...config.wristband,
+      // METRICS_ENABLED: Wristband's metrics on prom-client's global registry, served at /metrics.
+      ...(config.observability.metricsEnabled && { metrics: {} }),
       ...options.wristband,
       // The one option group the environment fills (WRISTBAND_BEARER_ALLOWED_CLIENT_IDS): merged, not replaced.
       bearer: { ...config.wristband.bearer, ...options.wristband?.bearer },
@@ -43,15 +47,13 @@ export class AppModule {
           registerAuthRoutes,
           authRoutePrefix,
         }),
+        HealthModule,
+        ObservabilityModule.forRoot(config.observability),
+        AdminModule,
+        TenantsModule,
+        AppGraphqlModule.forRoot({ production: env.NODE_ENV === 'production' }),
       ],
-      controllers: [
-        HomeController,
-        HealthController,
-        MeController,
-        AdminController,
-        ProjectsController,
-      ],
-      providers: [ProjectsService],
+      controllers: [HomeController, MeController],
     };
   }
 }

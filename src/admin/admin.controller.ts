@@ -1,12 +1,15 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { CurrentTenant, Roles, WristbandGuard, type CurrentTenantInfo } from 'nestjs-wristband';
+import { AdminStatsService } from './admin-stats.service.js';
 
 @Controller('api/admin')
 @UseGuards(WristbandGuard)
 export class AdminController {
+  constructor(private readonly stats: AdminStatsService) {}
+
   @Get('stats')
   @Roles('admin')
-  stats(@CurrentTenant() tenant: CurrentTenantInfo) {
-    return { tenantId: tenant.tenantId, activeUsers: 42, openInvoices: 7 };
+  tenantStats(@CurrentTenant() tenant: CurrentTenantInfo) {
+    return this.stats.forTenant(tenant.tenantId);
   }
 }

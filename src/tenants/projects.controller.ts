@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common';
 import { TenantScoped, WristbandGuard } from 'nestjs-wristband';
+import { parseProjectName, PROJECT_NAME_RULE } from './project-name.js';
 import { ProjectsService } from './projects.service.js';
 
 @Controller('api/tenants')
@@ -18,10 +19,8 @@ export class ProjectsController {
   @Post(':tenantId/projects')
   @TenantScoped('tenantId')
   create(@Param('tenantId') tenantId: string, @Body() body: { name?: unknown } | undefined) {
-    const name = body?.name;
-    if (typeof name !== 'string' || name.trim() === '' || name.length > 100) {
-      throw new BadRequestException('name must be a non-empty string of at most 100 characters');
-    }
-    return this.projects.create(tenantId, name.trim());
+    const name = parseProjectName(body?.name);
+    if (name === undefined) throw new BadRequestException(PROJECT_NAME_RULE);
+    return this.projects.create(tenantId, name);
   }
 }
