@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientSecretSource } from './client-secret.source.js';
 import { WristbandRequestError, WristbandUnavailableError } from './errors/wristband.errors.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import { TransientFailure, parseRetryAfter, withRetries } from './tokens/retry-policy.js';
@@ -28,22 +29,24 @@ const NOT_SENT = new Set([
 
 /**
  * The only code that calls Wristband. Every call has a timeout, follows no redirects and
- * authenticates the client with HTTP Basic (client_secret_basic, RFC 6749 §2.3.1).
+ * authenticates the client with HTTP Basic (client_secret_basic, RFC 6749 §2.3.1). A call Wristband
+ * answers with `invalid_client` is sent once more when the secret file holds a new secret (rotation).
  */
 @Injectable()
 export class WristbandApiClient implements OnApplicationShutdown {
   private readonly logger = new Logger('Wristband');
-  private readonly basicAuth: string;
+  private readonly secrets: ClientSecretSource;
   /** Refresh requests sent and not answered yet, by the refresh token they present. */
   private readonly unanswered = new Map<string, Promise<TokenResponse>>();
   /** Ends refresh requests still waiting for a late answer when the app shuts down. */
   private readonly shutdown = new AbortController();
 
   constructor(@InjectWristbandOptions() private readonly options: ResolvedWristbandOptions) {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-    const id = encodeURIComponent(options.clientId);
-    const secret = encodeURIComponent(options.clientSecret);
-    this.basicAuth = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    this.secrets = new ClientSecretSource(
+      options.clientSecret,
+      options.clientSecretFile,
+      this.logger,
+    );
   }
 
   get jwksUrl(): URL {
@@ -148,14 +151,15 @@ export class WristbandApiClient implements OnApplicationShutdown {
   /** Revokes a token (RFC 7009). Failures are reported to the caller, who decides whether they matter. */
   async revoke(token: string): Promise<void> {
     try {
-      const res = await this.send('/api/v1/oauth2/revoke', {
-        method: 'POST',
-        headers: {
-          authorization: this.basicAuth,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ token, token_type_hint: 'refresh_token' }).toString(),
-      });
+      const res = await this.sendAsClient(
+        '/api/v1/oauth2/revoke',
+        (authorization) => ({
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token, token_type_hint: 'refresh_token' }).toString(),
+        }),
+        AbortSignal.timeout(this.options.tokens.requestTimeoutMs),
+      );
       if (!res.ok) throw await this.failure(res);
     } catch (err) {
       throw this.finalError(err, 'revocation');
@@ -166,17 +170,17 @@ export class WristbandApiClient implements OnApplicationShutdown {
     form: Record<string, string>,
     signal: AbortSignal,
   ): Promise<TokenResponse> {
-    const res = await this.send(
+    const res = await this.sendAsClient(
       TOKEN_PATH,
-      {
+      (authorization) => ({
         method: 'POST',
         headers: {
-          authorization: this.basicAuth,
+          authorization,
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         },
         body: new URLSearchParams(form).toString(),
-      },
+      }),
       signal,
     );
     if (!res.ok) throw await this.failure(res);
@@ -188,6 +192,29 @@ export class WristbandApiClient implements OnApplicationShutdown {
       );
     }
     return body as TokenResponse;
+  }
+
+  /**
+   * A call that authenticates the client. When Wristband answers `invalid_client` and the secret file
+   * now holds another secret, the call is sent once more with it: Wristband checks the client before
+   * anything else, so the rejected call used up no code or refresh token.
+   */
+  private async sendAsClient(
+    path: string,
+    init: (authorization: string) => RequestInit,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const secret = this.secrets.secret;
+    const res = await this.send(
+      path,
+      init(basicAuthorization(this.options.clientId, secret)),
+      signal,
+    );
+    if (!this.secrets.reloadable || !(await isInvalidClient(res))) return res;
+    const replacement = await this.secrets.replacementFor(secret);
+    if (replacement === undefined) return res;
+    await res.body?.cancel().catch(() => undefined);
+    return this.send(path, init(basicAuthorization(this.options.clientId, replacement)), signal);
   }
 
   private async send(
@@ -247,6 +274,22 @@ export class WristbandApiClient implements OnApplicationShutdown {
     }
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/** client_secret_basic: RFC 6749 §2.3.1 form-urlencodes both parts before base64. */
+function basicAuthorization(clientId: string, secret: string): string {
+  const credentials = `${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`;
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+
+/** RFC 6749 §5.2: `invalid_client`, with 401 (Basic) or 400; read from a copy, the body stays unread. */
+async function isInvalidClient(res: Response): Promise<boolean> {
+  if (res.status !== 401 && res.status !== 400) return false;
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => undefined)) as { error?: unknown } | undefined;
+  return body?.error === 'invalid_client';
 }
 
 /** `answer`, or a `TransientFailure` once `waitMs` pass without it (the request itself goes on). */

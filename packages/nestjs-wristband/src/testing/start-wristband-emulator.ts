@@ -64,7 +64,13 @@ export interface WristbandTestEmulator {
   /** `http://localhost:PORT`: the `iss` of its tokens. */
   readonly issuer: string;
   readonly clientId: string;
+  /** The client's secret: the first of `setClientSecrets`' list once it was called. */
   readonly clientSecret: string;
+  /**
+   * The secrets the client authenticates with from now on, each valid, to test a rotation: `[old, new]`,
+   * then `[new]` (the old one deleted, as in Wristband's dashboard); any other gets `401 invalid_client`.
+   */
+  setClientSecrets(secrets: string[]): void;
   /** Every user (seed and `users` option), with ids, passwords and roles. */
   readonly users: readonly SeedUser[];
   readonly tenants: readonly SeedTenant[];
@@ -126,7 +132,10 @@ export async function startWristbandEmulator(
     vanityDomain: emulator.vanityDomain,
     issuer: emulator.issuer,
     clientId,
-    clientSecret,
+    get clientSecret() {
+      return emulator.client(clientId).clientSecret;
+    },
+    setClientSecrets: (secrets) => emulator.setClientSecrets(clientId, secrets),
     users: emulator.users,
     tenants: emulator.tenants,
     emulator,
@@ -137,7 +146,7 @@ export async function startWristbandEmulator(
       return {
         [ENV.applicationVanityDomain]: emulator.vanityDomain,
         [ENV.clientId]: clientId,
-        [ENV.clientSecret]: clientSecret,
+        [ENV.clientSecret]: emulator.client(clientId).clientSecret,
         [ENV.callbackUrl]: authRouteUrl(base, o.authRoutePrefix, 'callback'),
         [ENV.loginUrl]: authRouteUrl(base, o.authRoutePrefix, 'login'),
         [ENV.isApplicationCustomDomainActive]: 'true',

@@ -86,6 +86,10 @@ export interface EmulatorContext {
   readonly resource: string;
   readonly directory: Directory;
   readonly clients: EmulatorClient[];
+  /** Client id → the secrets valid now (client-auth.ts); the first one is the client's `clientSecret`. */
+  readonly clientSecrets: Map<string, readonly string[]>;
+  /** The secret every client has inside oidc-provider, which keeps only one (client-auth.ts). */
+  readonly providerClientSecret: string;
   readonly store: MapStore;
   readonly keys: KeyRing;
   readonly settings: EmulatorSettings;

@@ -67,7 +67,7 @@ export function buildProvider(
     adapter: mapAdapter(store), // 6
     clients: ctx.clients.map((c) => ({
       client_id: c.clientId,
-      client_secret: c.clientSecret,
+      client_secret: ctx.providerClientSecret, // the caller's secret is checked in client-auth.ts
       redirect_uris: c.redirectUris,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],

@@ -6,6 +6,7 @@ import type * as http from 'node:http';
 import { PATHS, log, type EmulatorContext } from './context.js';
 import type { CallCounter, CountedEndpoint, FaultInjector } from './faults.js';
 import { readBody, send, sendHtml, tenantLabel, withReplayedBody } from './http.js';
+import { toProviderCredentials } from './client-auth.js';
 import { handleInteraction, handleLoginSubmit } from './interaction-routes.js';
 import { errorPage } from './pages.js';
 import {
@@ -136,6 +137,7 @@ export async function route(
     return;
   }
   if ((endpoint === 'token' || endpoint === 'revoke') && method === 'POST' && body) {
+    toProviderCredentials(ctx, req);
     await ctx.serveOidc(withReplayedBody(req, body), res);
     return;
   }

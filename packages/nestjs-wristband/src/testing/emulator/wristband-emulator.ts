@@ -108,6 +108,8 @@ export class WristbandEmulator {
       resource: `${this.issuer}/api`,
       directory: new Directory(opts.application, opts.tenants, opts.users),
       clients,
+      clientSecrets: new Map(clients.map((c) => [c.clientId, [c.clientSecret]])),
+      providerClientSecret: randomId(32),
       store: this.store,
       keys,
       settings,
@@ -189,6 +191,22 @@ export class WristbandEmulator {
     const newLoginUrl = !client.loginUrl && loginUrl !== undefined;
     if (newLoginUrl) client.loginUrl = loginUrl;
     if (added.length || newLoginUrl) this.rebuild();
+  }
+
+  /**
+   * The secrets a client authenticates with from now on, each one valid: `[old, new]` while a rotation is
+   * under way, then `[new]` once the old one is deleted, as in Wristband's dashboard. Effective for the
+   * next request; any other secret gets `401 invalid_client`. The first becomes `client(id).clientSecret`.
+   */
+  setClientSecrets(clientId: string, secrets: string[]): void {
+    const client = this.client(clientId);
+    if (!secrets.length || secrets.some((s) => typeof s !== 'string' || s === ''))
+      throw new WristbandEmulatorError(
+        'invalid_option',
+        'emulator: setClientSecrets needs one or more non-empty secrets',
+      );
+    this.ctx.clientSecrets.set(client.clientId, [...secrets]);
+    client.clientSecret = secrets[0];
   }
 
   // ---------------------------------------------------------------- counting and faults

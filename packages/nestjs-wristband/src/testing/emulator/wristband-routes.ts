@@ -5,17 +5,10 @@
 import type * as http from 'node:http';
 import * as jose from 'jose';
 import { userClaims } from './claims.js';
+import { authenticatedClient } from './client-auth.js';
 import { PATHS, findClient, originsOf, type EmulatorContext } from './context.js';
 import { DNS_LABEL } from './directory.js';
-import {
-  parseBasic,
-  parseCookies,
-  redirect,
-  safeEqual,
-  send,
-  sendHtml,
-  tenantLabel,
-} from './http.js';
+import { parseCookies, redirect, send, sendHtml, tenantLabel } from './http.js';
 import { errorPage, tenantDiscoveryPage } from './pages.js';
 
 /** Checks the signature against the keys served now, `exp` without leeway, and that the grant is alive. */
@@ -94,9 +87,8 @@ export function handleJwtRevocation(
   res: http.ServerResponse,
   token: string,
 ): void {
-  const creds = parseBasic(req.headers.authorization);
-  const client = creds && findClient(ctx, creds.id);
-  if (!creds || !client || !safeEqual(creds.secret, client.clientSecret)) {
+  const client = authenticatedClient(ctx, req.headers.authorization);
+  if (!client) {
     send(
       res,
       401,
