@@ -5,9 +5,13 @@ import { readFile } from 'node:fs/promises';
 /** Shortest time between two reads of the secret file that `invalid_client` answers trigger. */
 export const CLIENT_SECRET_RELOAD_INTERVAL_MS = 5000;
 
-/** The secret a secret file holds: its content without the trailing newline `echo` and editors add. */
+/**
+ * The secret a secret file holds: its content without the trailing newline `echo` and editors add;
+ * `''` when only whitespace is left (a file truncated or written half-way).
+ */
 export function secretFromFileContent(content: string): string {
-  return content.replace(/[\r\n]+$/, '');
+  const secret = content.replace(/[\r\n]+$/, '');
+  return secret.trim() ? secret : '';
 }
 
 /**
