@@ -20,10 +20,17 @@ const common = {
   // The consumer apps run their own Jest, against the packed package (scripts/consumer-tests.ts).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/'],
 };
+/** e2e specs of the example app and its tests (test/): they run once per HTTP adapter. */
+const appE2e = ['<rootDir>/test/**/*.e2e-spec.ts'];
+/** The package's own e2e specs (emulator, Redis store) use no HTTP adapter: they run once. */
+const packageE2e = ['<rootDir>/packages/*/src/**/*.e2e-spec.ts'];
 export default {
   // e2e tests wait on real servers and real token lifetimes, with every suite running at once in CI.
   testTimeout: 20_000,
   // unit: no server, no browser, no child process. e2e (`*.e2e-spec.ts`): the emulator, redis-server or Chromium.
+  // `e2e` runs the app's e2e specs on Express and `e2e-fastify` the same specs on Fastify: the adapter
+  // reaches test/support/http-adapter.ts through the project's `globals`, and Jest prints the project's
+  // name before every suite (`FAIL e2e-fastify test/…`).
   projects: [
     {
       ...common,
@@ -37,9 +44,17 @@ export default {
     },
     {
       ...common,
-      displayName: 'e2e',
+      displayName: { name: 'e2e', color: 'blue' },
       rootDir: '.',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/packages/*/src/**/*.e2e-spec.ts'],
+      globals: { E2E_HTTP_ADAPTER: 'express' },
+      testMatch: [...appE2e, ...packageE2e],
+    },
+    {
+      ...common,
+      displayName: { name: 'e2e-fastify', color: 'magenta' },
+      rootDir: '.',
+      globals: { E2E_HTTP_ADAPTER: 'fastify' },
+      testMatch: appE2e,
     },
   ],
 };

@@ -10,7 +10,6 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import {
   CurrentUser,
   SessionRevocationService,
@@ -31,6 +30,7 @@ import {
   type TestApp,
   type TestStack,
 } from './support/test-stack.js';
+import { createTestHttpApp } from './support/http-adapter.js';
 
 // An app's own session store (`sessionStore`): what the module does with it beyond the core flow
 // (test/core-flow.e2e-spec.ts runs that over it too).
@@ -176,7 +176,7 @@ describe("an app's own session store", () => {
       controllers: [MeController],
     })
     class AsyncStoreApp {}
-    const nest = await NestFactory.create(AsyncStoreApp, { logger: false, abortOnError: false });
+    const nest = await createTestHttpApp(AsyncStoreApp);
     await nest.listen(port, '127.0.0.1');
     const store = nest.get(DatabaseSessionStore);
     try {

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, Res, UseGuards, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
 import {
@@ -13,6 +12,7 @@ import {
 } from 'nestjs-wristband';
 import type { ServerResponse } from 'node:http';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
+import { createTestHttpApp } from './support/http-adapter.js';
 
 /** A reserved TLD: it resolves nowhere, so nothing leaves the machine. */
 const VANITY = 'invotastic-acme.wristband.test';
@@ -72,7 +72,7 @@ describe('Chromium on http://localhost keeps the Secure __Host- cookies (no dang
       controllers: [SignInController],
     })
     class LoopbackApp {}
-    app = await NestFactory.create(LoopbackApp, { logger: false, abortOnError: false });
+    app = await createTestHttpApp(LoopbackApp);
     await app.listen(port, '127.0.0.1');
     browser = await launchChromium([`--host-resolver-rules=MAP *.wristband.test ~NOTFOUND`]);
   }, 60_000);

@@ -8,7 +8,6 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
 import {
   Public,
   WristbandConfigurationError,
@@ -18,6 +17,7 @@ import {
 } from 'nestjs-wristband';
 import { request } from 'nestjs-wristband/testing';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
+import { createTestHttpApp } from './support/http-adapter.js';
 
 /** What a config-driven app's factory returns. No Wristband call is made: these tests never log in. */
 const factoryOptions = (url: string): WristbandModuleFactoryOptions => ({
@@ -60,7 +60,7 @@ async function boot(
     controllers: [PlainController],
   })
   class AsyncConfiguredApp {}
-  const app = await NestFactory.create(AsyncConfiguredApp, { logger: false, abortOnError: false });
+  const app = await createTestHttpApp(AsyncConfiguredApp);
   await app.listen(port, '127.0.0.1');
   return { app, url };
 }

@@ -19,7 +19,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
-import express, { type Response } from 'express';
+import express from 'express';
 import { IncomingMessage, type Server } from 'node:http';
 import { Strategy as LocalStrategyBase } from 'passport-local';
 import {
@@ -30,6 +30,7 @@ import {
   type WristbandUser,
 } from 'nestjs-wristband';
 import { request, type CookieJar } from 'nestjs-wristband/testing';
+import { itExpressOnly } from './support/http-adapter.js';
 import {
   login,
   startModuleApp,
@@ -178,35 +179,40 @@ describe.each([
     }
   });
 
-  it("patches no prototype beyond this app's own: a second Express app in the process has no req.user", async () => {
-    const nestRequestPrototype = (app.app.getHttpAdapter().getInstance() as { request: object })
-      .request;
-    // The opt-in accessor lives on this app's own request prototype, and nowhere else.
-    expect(Object.getOwnPropertyDescriptor(nestRequestPrototype, 'user') !== undefined).toBe(
-      requestUserAccessor,
-    );
-    expect(Object.getOwnPropertyDescriptor(express.request, 'user')).toBeUndefined();
-    expect(Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'user')).toBeUndefined();
+  // Express only: `requestUserAccessor` defines `user` on the Express app's request prototype; on Fastify
+  // the option does nothing (`req.user` is assigned per request, the default the other tests cover).
+  itExpressOnly(
+    "patches no prototype beyond this app's own: a second Express app in the process has no req.user",
+    async () => {
+      const nestRequestPrototype = (app.app.getHttpAdapter().getInstance() as { request: object })
+        .request;
+      // The opt-in accessor lives on this app's own request prototype, and nowhere else.
+      expect(Object.getOwnPropertyDescriptor(nestRequestPrototype, 'user') !== undefined).toBe(
+        requestUserAccessor,
+      );
+      expect(Object.getOwnPropertyDescriptor(express.request, 'user')).toBeUndefined();
+      expect(Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'user')).toBeUndefined();
 
-    const other = express();
-    expect(
-      Object.getOwnPropertyDescriptor((other as unknown as { request: object }).request, 'user'),
-    ).toBeUndefined();
-    other.get('/', (req, res) => {
-      const seen = req as unknown as AppRequest;
-      res.json({ reqUser: shown(seen.user), userInRequest: 'user' in seen });
-    });
-    const server = await new Promise<Server>((resolve) => {
-      const s = other.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    try {
-      const { port } = server.address() as { port: number };
-      const res = await request(`http://127.0.0.1:${port}/`);
-      expect(res.json()).toEqual({ reqUser: 'undefined', userInRequest: false });
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
+      const other = express();
+      expect(
+        Object.getOwnPropertyDescriptor((other as unknown as { request: object }).request, 'user'),
+      ).toBeUndefined();
+      other.get('/', (req, res) => {
+        const seen = req as unknown as AppRequest;
+        res.json({ reqUser: shown(seen.user), userInRequest: 'user' in seen });
+      });
+      const server = await new Promise<Server>((resolve) => {
+        const s = other.listen(0, '127.0.0.1', () => resolve(s));
+      });
+      try {
+        const { port } = server.address() as { port: number };
+        const res = await request(`http://127.0.0.1:${port}/`);
+        expect(res.json()).toEqual({ reqUser: 'undefined', userInRequest: false });
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
 });
 
 describe('req.user stays a plain property by default', () => {
@@ -246,8 +252,13 @@ describe('req.user stays a plain property by default', () => {
 
 class TeapotError extends Error {}
 
+/** `status(code).send(object)`: JSON on Express's response and on Fastify's reply alike. */
 function reply(host: ArgumentsHost, status: number, body: object): void {
-  host.switchToHttp().getResponse<Response>().status(status).json(body);
+  host
+    .switchToHttp()
+    .getResponse<{ status(code: number): { send(body: object): unknown } }>()
+    .status(status)
+    .send(body);
 }
 
 @Catch(HttpException)
@@ -266,7 +277,10 @@ class AppCatchAllFilter implements ExceptionFilter {
   constructor(private readonly wristband: WristbandExceptionFilter) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    if (exception instanceof WristbandError) return this.wristband.catch(exception, host);
+    if (exception instanceof WristbandError) {
+      this.wristband.catch(exception, host);
+      return;
+    }
     reply(host, 500, {
       handledBy: 'app catch-all filter',
       error: exception instanceof Error ? exception.name : typeof exception,

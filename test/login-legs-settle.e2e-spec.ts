@@ -8,7 +8,7 @@ import {
   type LoggerService,
   type NestInterceptor,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { tap, type Observable } from 'rxjs';
 import {
@@ -26,6 +26,7 @@ import {
   type TestApp,
   type TestStack,
 } from './support/test-stack.js';
+import { createTestHttpApp } from './support/http-adapter.js';
 
 /** How each request's interceptor observable ended, in order: what a logging or tracing interceptor sees. */
 type Ending = `${string} ${'complete' | 'error'}`;
@@ -105,7 +106,7 @@ describe('the login and callback legs settle exactly once, also when they redire
     })
     class InterceptedApp {}
     logger = new RecordingLogger();
-    const nest = await NestFactory.create(InterceptedApp, { logger, abortOnError: false });
+    const nest = await createTestHttpApp(InterceptedApp, { logger });
     login = recordSettlements(nest.get(WristbandLoginGuard));
     callback = recordSettlements(nest.get(WristbandCallbackGuard));
     await nest.listen(port, '127.0.0.1');

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, UseGuards, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import {
   CurrentUser,
@@ -22,6 +21,7 @@ import {
   type TestApp,
   type TestStack,
 } from './support/test-stack.js';
+import { createTestHttpApp } from './support/http-adapter.js';
 
 // Every option the README documents is reachable from forRoot / forRootAsync and takes effect where a
 // user sees it: routes, cookie names, Redis keys and timings.
@@ -166,7 +166,7 @@ describe('authRoutePrefix with forRootAsync', () => {
     const url = `http://localhost:${port}`;
     @Module({ imports: [wristband(url)] })
     class AsyncApp {}
-    const app = await NestFactory.create(AsyncApp, { logger: false, abortOnError: false });
+    const app = await createTestHttpApp(AsyncApp);
     await app.listen(port, '127.0.0.1');
     return { app, url };
   }

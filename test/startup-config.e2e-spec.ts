@@ -1,13 +1,11 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { AppModule } from '../src/app.module.js';
-import { setUpHttpApp } from '../src/app.setup.js';
 import { loadAppConfig } from '../src/config/app.config.js';
 import { freePort, request } from 'nestjs-wristband/testing';
+import { createTestHttpApp } from './support/http-adapter.js';
 
 /** Runs the real entry point (through tsx) with a given environment and returns its exit and stderr. */
 function start(env: Record<string, string>) {
@@ -72,11 +70,7 @@ describe('.env.example as shipped starts the app', () => {
     expect(loadAppConfig(env).port).toBe(3001);
     // As src/main.ts does, in process: tsx (which runs main.ts directly) emits no decorator metadata, ts-jest does.
     // Only the listening port differs from the file (3001 may be taken on a test machine); URLs keep :3001.
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ env }), {
-      logger: false,
-      abortOnError: false,
-    });
-    setUpHttpApp(app, env);
+    const app = await createTestHttpApp(AppModule.forRoot({ env }), { env });
     const port = await freePort();
     await app.listen(port, '127.0.0.1');
     try {

@@ -6,7 +6,6 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import {
   CookieJar,
   freePort,
@@ -19,6 +18,7 @@ import {
 } from 'nestjs-wristband/testing';
 import { AppModule, type AppModuleOptions } from '../../src/app.module.js';
 import { WristbandModule, type WristbandModuleOptions } from 'nestjs-wristband';
+import { createTestHttpApp, HTTP_ADAPTER } from './http-adapter.js';
 
 type ModuleImport = Type | DynamicModule;
 
@@ -60,6 +60,7 @@ export interface StackOptions {
 }
 
 export { freePort };
+export { HTTP_ADAPTER, onFastify } from './http-adapter.js';
 
 export function appEnv(
   emulator: WristbandEmulator,
@@ -76,15 +77,14 @@ export function appEnv(
     WRISTBAND_IS_APPLICATION_CUSTOM_DOMAIN_ACTIVE: 'true',
     WRISTBAND_DANGEROUSLY_ALLOW_HTTP: 'true',
     SESSION_SECRETS: SESSION_SECRET,
+    // The e2e project's adapter (jest.config.js): read by app processes (`main.ts`) and `startTestApp`.
+    HTTP_ADAPTER,
     ...extra,
   };
 }
 
 export async function startTestApp(port: number, options: AppModuleOptions): Promise<TestApp> {
-  const app = await NestFactory.create(AppModule.forRoot(options), {
-    logger: false,
-    abortOnError: false,
-  });
+  const app = await createTestHttpApp(AppModule.forRoot(options), { env: options.env });
   await app.listen(port, '127.0.0.1');
   return { app, port, url: `http://localhost:${port}`, close: () => app.close() };
 }
@@ -130,7 +130,7 @@ export async function startModuleApp(
     providers: options.providers ?? [],
   })
   class TestModuleApp {}
-  const app = await NestFactory.create(TestModuleApp, { logger: false, abortOnError: false });
+  const app = await createTestHttpApp(TestModuleApp);
   options.configure?.(app);
   await app.listen(port, '127.0.0.1');
   return { url, port, app, close: () => app.close() };
