@@ -336,7 +336,7 @@ describe('redis options', () => {
     ).toEqual([
       'redis url must be a redis:// or rediss:// URL',
       'redis url and redisUrl cannot both be set: keep one',
-      'redis keyPrefix must be 1-100 printable ASCII characters without spaces',
+      'redis keyPrefix must be 1-100 printable ASCII characters without spaces, { or }',
       'redis commandTimeoutMs must be a positive integer',
       'redis connectTimeoutMs must be a positive integer',
       'redis maxReconnectDelayMs must be a positive integer',

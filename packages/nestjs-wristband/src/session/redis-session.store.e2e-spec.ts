@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { RedisTestServer } from '../testing/redis-test-server.js';
 import { testSession } from '../../test/session-fixture.js';
 import { SessionStoreUnavailableError } from '../errors/wristband.errors.js';
@@ -34,7 +34,7 @@ describe('RedisSessionStore (real redis-server)', () => {
   beforeEach(async () => {
     store = new RedisSessionStore(
       sealer,
-      new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }),
+      new RedisConnection(server.url, { Redis, Cluster }, { commandTimeoutMs: 500 }),
       {
         keyPrefix: `t${randomBytes(4).toString('hex')}:`,
       },
@@ -173,7 +173,7 @@ describe('RedisSessionStore (real redis-server)', () => {
       const url = `redis://admin:sup3r-s3cret@127.0.0.1:${server.port + 1}`;
       const down = new RedisSessionStore(
         sealer,
-        new RedisConnection(url, Redis, { commandTimeoutMs: 200 }),
+        new RedisConnection(url, { Redis, Cluster }, { commandTimeoutMs: 200 }),
       );
       await down.onModuleInit();
       await expect(down.read(sealer.seal('session-id', 'x'))).rejects.toThrow(

@@ -1,10 +1,9 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { SessionStoreUnavailableError } from '../errors/wristband.errors.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { CookieSealer } from './cookie-sealer.js';
 import { isSessionShape } from './cookie-session.store.js';
-import type { RedisConnection } from './redis.connection.js';
+import type { RedisClient, RedisConnection } from './redis.connection.js';
 import type { SessionStore } from './session-store.interface.js';
 
 export interface RedisSessionStoreOptions {
@@ -18,34 +17,21 @@ export interface RedisSessionStoreOptions {
 }
 
 /*
- * Keys (P = keyPrefix):
- *   P session:{id}                    hash { data: session JSON, exp: access-token expiry (ms), user: index key }
- *                                     TTL = the session's remaining lifetime, reset at each write
- *   P user-sessions:{tenant}:{user}   set of session ids ("log out everywhere"); TTL ≥ its longest session
- *   P session-ended:{id}              marker of a session ended by logout or revocation
- * Scripts touch several keys at once, so they need a single Redis (not Redis Cluster).
+ * Keys (P = keyPrefix, which holds no "{" or "}"):
+ *   P session:<id>                        hash { data: session JSON, exp: access-token expiry (ms), user: index key }
+ *                                         TTL = the session's remaining lifetime, reset at each write
+ *   P session-ended:{P session:<id>}      marker of a session ended by logout or revocation
+ *   P user-sessions:<tenant>:<user>       set of session ids ("log out everywhere"); TTL ≥ its longest session
+ *   P refresh-lock:<id>                   the refresh coordinator's lock
+ * The same on one Redis and on a Redis Cluster. A script touches only keys of one hash slot: the marker's
+ * hash tag ({…}) is the session key itself, so both share its slot. The per-user index lives in its own
+ * slot and is changed by separate commands, ordered so that it always lists every live session.
  */
 
-// Ends one session: marks it ended (so a late write cannot revive it), deletes it, unindexes it.
-const END_ONE = `
-local function endOne(prefix, id, minMarkerMs)
-  local key = prefix .. 'session:' .. id
-  local ttl = redis.call('PTTL', key)
-  local existed = ttl ~= -2
-  local user = redis.call('HGET', key, 'user')
-  if ttl < minMarkerMs then ttl = minMarkerMs end
-  redis.call('SET', prefix .. 'session-ended:' .. id, '1', 'PX', ttl)
-  redis.call('DEL', key)
-  if user then redis.call('SREM', user, id) end
-  if existed then return 1 end
-  return 0
-end
-`;
-
-// KEYS: session, user index, ended marker. ARGV: id, data, exp, ttl ms (0 = keep the current TTL).
+// KEYS: session, ended marker. ARGV: id, data, exp, ttl ms (0 = keep the current TTL), user index key.
 // Replies {'ok'}, {'ended'} or {'newer', storedData} when Redis holds tokens newer than these.
 const WRITE = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return {'ended'} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'ended'} end
 local ttl = tonumber(ARGV[4])
 if ttl == 0 then
   ttl = redis.call('PTTL', KEYS[1])
@@ -55,26 +41,30 @@ local storedExp = tonumber(redis.call('HGET', KEYS[1], 'exp'))
 if storedExp and storedExp > tonumber(ARGV[3]) then
   return {'newer', redis.call('HGET', KEYS[1], 'data')}
 end
-redis.call('HSET', KEYS[1], 'data', ARGV[2], 'exp', ARGV[3], 'user', KEYS[2])
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'exp', ARGV[3], 'user', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('SADD', KEYS[2], ARGV[1])
-if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
 return {'ok'}
 `;
 
-// ARGV: prefix, min marker ms, id.
-const END_SESSION = `${END_ONE}
-return endOne(ARGV[1], ARGV[3], tonumber(ARGV[2]))
+// KEYS: user index. ARGV: id, ttl ms. The index lives at least as long as its longest session.
+const INDEX = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
 `;
 
-// KEYS: user index. ARGV: prefix, min marker ms.
-const END_ALL_FOR_USER = `${END_ONE}
-local n = 0
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  n = n + endOne(ARGV[1], id, tonumber(ARGV[2]))
-end
+// Ends one session: marks it ended (so a late write cannot revive it) and deletes it.
+// KEYS: session, ended marker. ARGV: min marker ms. Replies {1 if it existed else 0, its user index key or ''}.
+const END = `
+local ttl = redis.call('PTTL', KEYS[1])
+local existed = 0
+if ttl ~= -2 then existed = 1 end
+local user = redis.call('HGET', KEYS[1], 'user') or ''
+local minMarker = tonumber(ARGV[1])
+if ttl < minMarker then ttl = minMarker end
+redis.call('SET', KEYS[2], '1', 'PX', ttl)
 redis.call('DEL', KEYS[1])
-return n
+return {existed, user}
 `;
 
 /** What a write did. `newer`: Redis already held fresher tokens, which were merged into the session. */
@@ -105,8 +95,16 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
   }
 
   /** The client, for the refresh coordinator's lock. */
-  get redis(): Redis {
+  get redis(): RedisClient {
     return this.connection.client;
+  }
+
+  /**
+   * Resolves when Redis answers (on a cluster: the master of every slot), rejects with
+   * `SessionStoreUnavailableError` otherwise, within the command timeout. For readiness probes.
+   */
+  async ping(): Promise<void> {
+    await this.run(() => this.connection.ping());
   }
 
   async onModuleInit(): Promise<void> {
@@ -121,6 +119,9 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
     kind: 'session' | 'user-sessions' | 'session-ended' | 'refresh-lock',
     ...parts: string[]
   ): string {
+    // The marker's hash tag is the session key, so a script can touch both on a Redis Cluster.
+    if (kind === 'session-ended')
+      return `${this.keyPrefix}${kind}:{${this.key('session', ...parts)}}`;
     return `${this.keyPrefix}${kind}:${parts.map((p) => encodeURIComponent(p)).join(':')}`;
   }
 
@@ -146,16 +147,25 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
    * is gone). When Redis holds newer tokens, they are copied into `session` (mutated) and stored.
    */
   async save(session: WristbandSession, ttlSeconds?: number): Promise<RedisWriteOutcome> {
-    const keys = [
-      this.key('session', session.id),
-      this.key('user-sessions', session.tenantId, session.userId),
-      this.key('session-ended', session.id),
-    ];
+    const sessionKeys = [this.key('session', session.id), this.key('session-ended', session.id)];
+    const index = this.key('user-sessions', session.tenantId, session.userId);
     const ttlMs = ttlSeconds === undefined ? 0 : ttlSeconds * 1000;
+    // Indexed before it is stored (the index is in another slot on a cluster): "log out everywhere"
+    // finds every live session. A write that keeps the TTL finds the session indexed already.
+    if (ttlMs > 0) await this.run(() => this.redis.eval(INDEX, 1, index, session.id, ttlMs));
     for (let attempt = 1; ; attempt++) {
       const data = JSON.stringify(session);
       const reply = (await this.run(() =>
-        this.redis.eval(WRITE, 3, ...keys, session.id, data, session.accessTokenExpiresAt, ttlMs),
+        this.redis.eval(
+          WRITE,
+          2,
+          ...sessionKeys,
+          session.id,
+          data,
+          session.accessTokenExpiresAt,
+          ttlMs,
+          index,
+        ),
       )) as [string, string?];
       if (reply[0] !== 'newer') return reply[0] as RedisWriteOutcome;
       const stored = parseSession(reply[1] ?? null, session.id);
@@ -173,18 +183,28 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
 
   /** Ends one session by id, on every instance at once; `true` when it existed. */
   async destroyById(id: string): Promise<boolean> {
-    const n = await this.run(() =>
-      this.redis.eval(END_SESSION, 0, this.keyPrefix, this.endedMarkerMs, id),
-    );
-    return n === 1;
+    const [existed, index] = await this.endOne(id);
+    // A stale id left in the index is harmless: ending it again finds nothing.
+    if (index) await this.redis.srem(index, id).catch(() => undefined);
+    return existed;
   }
 
   async destroyAllForUser(tenantId: string, userId: string): Promise<number> {
     const index = this.key('user-sessions', tenantId, userId);
-    const n = await this.run(() =>
-      this.redis.eval(END_ALL_FOR_USER, 1, index, this.keyPrefix, this.endedMarkerMs),
-    );
-    return Number(n);
+    const ids = await this.run(() => this.redis.smembers(index));
+    // Each session in its own slot; removed from the index only once ended, so a failed run can be repeated.
+    const ended = await Promise.all(ids.map((id) => this.endOne(id)));
+    if (ids.length) await this.redis.srem(index, ...ids).catch(() => undefined);
+    return ended.filter(([existed]) => existed).length;
+  }
+
+  /** Marks the session ended and deletes it; whether it existed, and its user index key. */
+  private async endOne(id: string): Promise<[existed: boolean, index: string]> {
+    const keys = [this.key('session', id), this.key('session-ended', id)];
+    const [existed, index] = (await this.run(() =>
+      this.redis.eval(END, 2, ...keys, this.endedMarkerMs),
+    )) as [number, string];
+    return [existed === 1, index];
   }
 
   private async run<T>(command: () => Promise<T>): Promise<T> {

@@ -1,10 +1,10 @@
 import { WristbandConfigurationError } from '../errors/wristband-configuration.error.js';
-import { loadRedisClientClass } from './redis.connection.js';
+import { loadIoredis } from './redis.connection.js';
 
-describe('loadRedisClientClass (ioredis is an optional peer dependency)', () => {
+describe('loadIoredis (ioredis is an optional peer dependency)', () => {
   it('loads ioredis when the app has it', async () => {
-    const { Redis } = await import('ioredis');
-    expect(await loadRedisClientClass()).toBe(Redis);
+    const { Redis, Cluster } = await import('ioredis');
+    expect(await loadIoredis()).toEqual({ Redis, Cluster });
   });
 
   it.each(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'])(
@@ -12,7 +12,7 @@ describe('loadRedisClientClass (ioredis is an optional peer dependency)', () => 
     async (code) => {
       const missing = () =>
         Promise.reject(Object.assign(new Error("Cannot find package 'ioredis'"), { code }));
-      const error = await loadRedisClientClass(missing).catch((err: unknown) => err);
+      const error = await loadIoredis(missing).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(WristbandConfigurationError);
       expect((error as WristbandConfigurationError).problems).toHaveLength(1);
       expect((error as WristbandConfigurationError).problems[0]).toMatch(
@@ -23,6 +23,6 @@ describe('loadRedisClientClass (ioredis is an optional peer dependency)', () => 
 
   it('lets any other loading failure through as it is', async () => {
     const broken = new Error('ioredis failed to initialise');
-    await expect(loadRedisClientClass(() => Promise.reject(broken))).rejects.toBe(broken);
+    await expect(loadIoredis(() => Promise.reject(broken))).rejects.toBe(broken);
   });
 });

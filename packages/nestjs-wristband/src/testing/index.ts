@@ -23,6 +23,11 @@ export {
 } from './http-client.js';
 export { freePort } from './free-port.js';
 export { RedisTestServer } from './redis-test-server.js';
+export {
+  RedisTestCluster,
+  type RedisTestClusterNode,
+  type RedisTestClusterOptions,
+} from './redis-test-cluster.js';
 // To forge or inspect the module's sealed cookies in tests (a tampered, foreign or expired session).
 export { CookieSealer, type SealPurpose } from '../session/cookie-sealer.js';
 export type { TokenResponse } from '../wristband-api.client.js';

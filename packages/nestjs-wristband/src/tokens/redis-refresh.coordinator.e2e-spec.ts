@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisTestServer } from '../testing/redis-test-server.js';
@@ -73,7 +73,7 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
       () =>
         new RedisSessionStore(
           sealer,
-          new RedisConnection(server.url, Redis, { commandTimeoutMs: 500 }),
+          new RedisConnection(server.url, { Redis, Cluster }, { commandTimeoutMs: 500 }),
           { keyPrefix },
         ),
     );

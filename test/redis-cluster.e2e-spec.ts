@@ -1,0 +1,169 @@
+import { Cluster } from 'ioredis';
+import { SessionRevocationService } from 'nestjs-wristband';
+import {
+  CookieJar,
+  CookieSealer,
+  type HttpResponse,
+  RedisTestCluster,
+  request,
+} from 'nestjs-wristband/testing';
+import { login, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleepUntil = (epochMs: number) => sleep(Math.max(0, epochMs - Date.now()));
+const COOKIE = 'wb_session';
+
+/**
+ * The multi-instance cases of redis-multi-instance.e2e-spec.ts on a real Redis Cluster of 3 masters
+ * (REDIS_CLUSTER_NODES): every script the store and the refresh lock run must touch one hash slot, or
+ * the cluster refuses it (CROSSSLOT) and these requests fail.
+ */
+describe('Redis Cluster sessions over three instances', () => {
+  let cluster: RedisTestCluster;
+  let admin: Cluster;
+  let stack: TestStack;
+  const sealer = new CookieSealer([SESSION_SECRET]);
+
+  const me = (i: number, jar: CookieJar): Promise<HttpResponse> =>
+    request(`${stack.apps[i].url}/api/me`, { jar });
+  const cookieValue = (jar: CookieJar): string => {
+    const value = jar.get(`${stack.app.url}/api/me`, COOKIE);
+    if (!value) throw new Error('no session cookie in the jar');
+    return value;
+  };
+  const sessionId = (jar: CookieJar): string =>
+    sealer.unseal<string>('session-id', cookieValue(jar))!;
+  const jarWith = (value: string): CookieJar => {
+    const jar = new CookieJar();
+    jar.set(stack.app.url, COOKIE, value);
+    return jar;
+  };
+
+  beforeAll(async () => {
+    cluster = await RedisTestCluster.start();
+    admin = new Cluster(cluster.nodes, {
+      lazyConnect: true,
+      redisOptions: { maxRetriesPerRequest: 1, ...{ disconnectTimeout: 100 } },
+    });
+    // 2 s access tokens: a refresh is due after 1 s, and the token expires after 2 s.
+    stack = await startStack({
+      instances: 3,
+      env: { REDIS_CLUSTER_NODES: cluster.nodesEnv },
+      emulator: { accessTokenTtlSeconds: 2 },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await admin?.quit().catch(() => admin.disconnect());
+    await cluster?.dispose();
+  });
+  beforeEach(() => stack.emulator.resetCalls());
+
+  it('a session made on one instance works on the others; it lives in the cluster under its key', async () => {
+    const { jar } = await login(stack, stack.apps[0]);
+    for (const i of [0, 1, 2]) expect((await me(i, jar)).status).toBe(200);
+
+    const id = sessionId(jar);
+    expect(await admin.exists(`wristband:session:${id}`)).toBe(1);
+    const ttl = await admin.ttl(`wristband:session:${id}`);
+    expect(ttl).toBeGreaterThan(3000);
+    expect(ttl).toBeLessThanOrEqual(3600);
+  });
+
+  it('logout on one instance ends the session on all of them, even for a replayed cookie', async () => {
+    const { jar } = await login(stack, stack.apps[0]);
+    const value = cookieValue(jar);
+    const id = sessionId(jar);
+    expect((await me(2, jar)).status).toBe(200);
+
+    expect((await request(`${stack.apps[1].url}/auth/logout`, { jar })).status).toBe(302);
+    expect(await admin.exists(`wristband:session:${id}`)).toBe(0);
+    for (const i of [0, 1, 2]) {
+      const res = await me(i, jarWith(value));
+      expect(res.status).toBe(401);
+      expect(res.json()).toMatchObject({ reason: 'session_invalid' });
+    }
+  });
+
+  it('50 concurrent requests for one expired session over 3 instances: exactly 1 token call, all 200', async () => {
+    const { jar } = await login(stack, stack.apps[0]);
+    await sleep(2300); // expired, not only due: every instance has to wait for the refresh
+    stack.emulator.resetCalls();
+
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => me(i % 3, jar)));
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
+
+    // The rotated refresh token was stored: once due again, 9 requests refresh again, once.
+    const { expiresAt } = (await request(`${stack.apps[1].url}/auth/token`, { jar })).json<{
+      expiresAt: number;
+    }>();
+    await sleepUntil(expiresAt + 20);
+    const later = await Promise.all(Array.from({ length: 9 }, (_, i) => me((i + 1) % 3, jar)));
+    expect(later.map((r) => r.status)).toEqual(Array(9).fill(200));
+    expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
+  });
+
+  it('"log out everywhere" ends every session of the user, though they sit on different nodes', async () => {
+    const alice = stack.emulator.user('alice@acme.test');
+    const tenant = stack.emulator.tenant('acme');
+    const revocation = stack.apps[1].app.get(SessionRevocationService);
+    await revocation.endAllSessionsOfUser(tenant.id, alice.id); // those of earlier tests
+    const sessions = [];
+    for (let i = 0; i < 6; i++) sessions.push(await login(stack, stack.apps[i % 3]));
+    const bob = await login(stack, stack.apps[1], { username: 'bob@acme.test' });
+    const nodes = new Set(
+      await Promise.all(
+        sessions.map((s) => cluster.nodeOf(`wristband:session:${sessionId(s.jar)}`)),
+      ),
+    );
+    expect(nodes.size).toBeGreaterThan(1); // six random ids on one node of three: odds 1 in 243
+    for (const { jar } of sessions) expect((await me(2, jar)).status).toBe(200);
+
+    expect(await revocation.endAllSessionsOfUser(tenant.id, alice.id)).toBe(6);
+    for (const { jar } of sessions) {
+      for (const i of [0, 1, 2]) expect((await me(i, jar)).status).toBe(401);
+    }
+    expect((await me(0, bob.jar)).status).toBe(200); // other users keep theirs
+
+    // One session by id.
+    const c = await login(stack, stack.apps[0]);
+    expect(await revocation.endSession(sessionId(c.jar))).toBe(true);
+    expect((await me(2, c.jar)).status).toBe(401);
+  });
+
+  it('the node holding a session stops: 503 session_store_unavailable on every instance; it comes back: 200', async () => {
+    const { jar } = await login(stack, stack.apps[0]);
+    expect((await me(1, jar)).status).toBe(200);
+    const node = await cluster.nodeOf(`wristband:session:${sessionId(jar)}`);
+
+    await cluster.stopNode(node);
+    try {
+      for (const i of [0, 1, 2]) {
+        const started = Date.now();
+        const res = await me(i, jar);
+        expect(res.status).toBe(503);
+        expect(res.json()).toMatchObject({ statusCode: 503, reason: 'session_store_unavailable' });
+        expect(res.text).not.toMatch(/127\.0\.0\.1|at .*\.ts:\d+/); // no address, no stack
+        expect(Date.now() - started).toBeLessThan(2000);
+      }
+    } finally {
+      await cluster.startNode(node);
+    }
+    await expectRecovery(jar);
+  });
+
+  async function expectRecovery(jar: CookieJar): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (const i of [0, 1, 2]) {
+      let status = 0;
+      while (Date.now() < deadline) {
+        status = (await me(i, jar)).status;
+        if (status === 200) break;
+        expect(status).toBe(503);
+        await sleep(100);
+      }
+      expect(status).toBe(200);
+    }
+  }
+});
