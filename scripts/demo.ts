@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the local Wristband emulator and the app (production build) wired together.
- * Env: PORT (app, default 3001), EMULATOR_PORT (default 9100).
+ * Env: PORT (app, default 3001), EMULATOR_PORT (default 9100), HTTP_ADAPTER (`express`, the default, or
+ * `fastify`; passed on to the app, which validates it).
  */
 import { spawn } from 'node:child_process';
 import { SEED, startEmulator } from 'nestjs-wristband/testing';
@@ -62,7 +63,8 @@ await waitForApp();
 console.log(
   [
     '',
-    `Demo ready: open ${appUrl}`,
+    `Demo ready (${process.env.HTTP_ADAPTER?.trim() || 'express'}): open ${appUrl}`,
+    `  GraphQL: POST ${appUrl}/graphql  (e.g. {"query":"{ ping }"}; me, adminStats, projects after login)`,
     `  Wristband emulator: ${emulator.url}  (tenants: acme, globex, initech)`,
     `  Users (password ${SEED.password}):`,
     ...SEED.users.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenant}`),

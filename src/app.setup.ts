@@ -14,6 +14,7 @@ import type { DynamicModule, INestApplication, NestApplicationOptions, Type } fr
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
 import { EnvValidationError } from './config/app.config.js';
 import {
   readServerConfig,
@@ -64,11 +65,13 @@ export async function createHttpApp(
   };
   let app: INestApplication;
   if (adapter === 'fastify') {
-    app = await NestFactory.create<NestFastifyApplication>(
+    const fastify = await NestFactory.create<NestFastifyApplication>(
       module,
       new FastifyAdapter(fastifyOptions(config.trustProxy)),
       appOptions,
     );
+    parseBodiesLikeExpress(fastify);
+    app = fastify;
   } else {
     const express = await NestFactory.create<NestExpressApplication>(
       module,
@@ -109,6 +112,29 @@ function configureExpress(app: NestExpressApplication, trustProxy: TrustProxy): 
   app.disable('x-powered-by');
   // Fastify sends no ETag: without it, both answer the same headers (and no 304 for a user's data).
   app.set('etag', false);
+}
+
+/**
+ * Express (Nest's body parsers) leaves `body` undefined for an empty JSON body and for content types it does
+ * not parse, and the route decides; Fastify would answer 400 or 415 before any guard runs.
+ */
+function parseBodiesLikeExpress(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>(
+    'application/json',
+    { bodyLimit: BODY_LIMIT_BYTES },
+    (req, body, done) => {
+      if (body.length === 0) done(null, undefined);
+      else void json(req, body.toString('utf8'), done);
+    },
+  );
+  // Read (so the limit holds and the connection stays usable) and dropped.
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
+    (_req, _body, done) => done(null, undefined),
+  );
 }
 
 /** Fastify's defaults where they differ from Express's, so a route answers the same on both. */
