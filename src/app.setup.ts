@@ -10,7 +10,13 @@
  * (`TRUST_PROXY`), no `X-Powered-By` / `ETag`, the same body size limit and the same route matching, and the
  * graceful shutdown on SIGTERM / SIGINT (`SHUTDOWN_TIMEOUT_MS`, src/shutdown.ts).
  */
-import type { DynamicModule, INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
+import {
+  BadRequestException,
+  type DynamicModule,
+  type INestApplication,
+  type NestApplicationOptions,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -125,8 +131,9 @@ function parseBodiesLikeExpress(app: NestFastifyApplication): void {
     'application/json',
     { bodyLimit: BODY_LIMIT_BYTES },
     (req, body, done) => {
-      if (body.length === 0) done(null, undefined);
-      else void json(req, body.toString('utf8'), done);
+      if (body.length === 0) return done(null, undefined);
+      const text = body.toString('utf8');
+      void json(req, text, (err, parsed) => done(err && badJson(err, text), parsed));
     },
   );
   // Read (so the limit holds and the connection stays usable) and dropped.
@@ -135,6 +142,17 @@ function parseBodiesLikeExpress(app: NestFastifyApplication): void {
     { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
     (_req, _body, done) => done(null, undefined),
   );
+}
+
+/** Fastify's refusal of a JSON body, worded and shaped as Express's (`{message, error, statusCode}`). */
+function badJson(err: Error, text: string): Error {
+  try {
+    JSON.parse(text);
+  } catch (syntax) {
+    return new BadRequestException((syntax as Error).message);
+  }
+  // Valid JSON that Fastify still refuses: a `__proto__` or `constructor.prototype` key.
+  return new BadRequestException(err.message);
 }
 
 /** Fastify's defaults where they differ from Express's, so a route answers the same on both. */
