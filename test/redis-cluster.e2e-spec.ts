@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { SessionRevocationService } from 'nestjs-wristband';
+import { SessionRevocationService, WristbandRedisHealthIndicator } from 'nestjs-wristband';
 import {
   CookieJar,
   CookieSealer,
@@ -151,6 +151,25 @@ describe('Redis Cluster sessions over three instances', () => {
       await cluster.startNode(node);
     }
     await expectRecovery(jar);
+  });
+
+  it('readiness: the redis indicator is down while any one node is stopped, up again when it is back', async () => {
+    const indicator = stack.apps[2].app.get(WristbandRedisHealthIndicator);
+    expect(await indicator.isHealthy()).toEqual({ redis: { status: 'up' } });
+    await cluster.stopNode(2);
+    try {
+      // Whichever node it is: a ping of one random node would say "up" two times in three.
+      for (let i = 0; i < 5; i++) expect((await indicator.isHealthy()).redis.status).toBe('down');
+    } finally {
+      await cluster.startNode(2);
+    }
+    const deadline = Date.now() + 10_000;
+    let status = 'down';
+    while (status !== 'up' && Date.now() < deadline) {
+      status = (await indicator.isHealthy()).redis.status;
+      if (status !== 'up') await sleep(100);
+    }
+    expect(status).toBe('up');
   });
 
   async function expectRecovery(jar: CookieJar): Promise<void> {

@@ -32,7 +32,8 @@ export class WristbandRedisHealthIndicator {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
-      const answer = await Promise.race([this.store.redis.ping(), timeout]);
+      // The store's ping: on a Redis Cluster it asks the master of every slot, not one random node.
+      const answer = await Promise.race([this.store.ping(), timeout]);
       if (answer === 'timeout')
         return healthResult(key, 'down', `Redis did not answer PING within ${timeoutMs} ms`);
       return healthResult(key, 'up');
