@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
 import { createHttpApp } from './app.setup.js';
+import { RequestIdLogger } from './observability/request-id.logger.js';
 import { EnvValidationError, loadAppConfig, type AppConfig } from './config/app.config.js';
 
 async function bootstrap(): Promise<void> {
@@ -19,7 +20,8 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createHttpApp(AppModule.forRoot(), {
     adapter: config.server.httpAdapter,
-    logger: ['error', 'warn', 'log'],
+    // Every line written during a request carries its id (src/observability/request-id.logger.ts).
+    logger: new RequestIdLogger({ logLevels: ['error', 'warn', 'log'] }),
   });
   const { host, httpAdapter } = config.server;
   await app.listen(config.port, host);

@@ -4,12 +4,15 @@ import {
   type WristbandModuleFactoryOptions,
 } from 'nestjs-wristband';
 import { readServerConfig, type ServerConfig } from './server.config.js';
+import { readObservabilityConfig, type ObservabilityConfig } from './observability.config.js';
 
 /** Configuration of the example app, read from the environment once at startup. */
 export interface AppConfig {
   port: number;
   /** `HOST`, `TRUST_PROXY`, `SHUTDOWN_TIMEOUT_MS` (src/config/server.config.ts). */
   server: ServerConfig;
+  /** `METRICS_ENABLED`, `AUDIT_LOG` (src/config/observability.config.ts). */
+  observability: ObservabilityConfig;
   /** The module's options: what `forRootAsync`'s factory returns (the graph options are set in code). */
   wristband: WristbandModuleFactoryOptions;
 }
@@ -36,6 +39,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     problems.push('PORT must be a port number (1-65535)');
   const server = readServerConfig(env);
   problems.push(...server.problems);
+  const observability = readObservabilityConfig(env);
+  problems.push(...observability.problems);
 
   let wristband: WristbandModuleFactoryOptions | undefined;
   try {
@@ -45,5 +50,5 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     problems.push(...err.problems);
   }
   if (problems.length || !wristband) throw new EnvValidationError(problems);
-  return { port, server: server.config, wristband };
+  return { port, server: server.config, observability: observability.config, wristband };
 }

@@ -58,10 +58,11 @@ export class WristbandHealthIndicator {
   }
 
   private async probe(timeoutMs: number): Promise<Probe> {
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
       const res = await this.fetch(this.jwksUrl, {
         headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       });
       if (!res.ok) {
         await res.body?.cancel();
@@ -71,11 +72,10 @@ export class WristbandHealthIndicator {
       return Array.isArray(body.keys) && body.keys.length > 0
         ? { ok: true }
         : { ok: false, message: "Wristband's JWKS endpoint answered without keys" };
-    } catch (err) {
-      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+    } catch {
       return {
         ok: false,
-        message: timedOut
+        message: signal.aborted
           ? `Wristband's JWKS endpoint did not answer within ${timeoutMs} ms`
           : "Wristband's JWKS endpoint could not be reached",
       };
