@@ -43,3 +43,18 @@ export type { ResolvedWristbandOptions } from './interfaces/resolved-options.int
 export type { WristbandSession } from './interfaces/wristband-session.interface.js';
 export type { WristbandUser } from './interfaces/wristband-user.interface.js';
 export { WRISTBAND_OPTIONS } from './wristband.constants.js';
+export { WristbandEvents } from './events/wristband-events.service.js';
+export type * from './events/wristband-event.interface.js';
+export {
+  WristbandHealthIndicator,
+  type WristbandHealthCheckOptions,
+} from './health/wristband.health-indicator.js';
+export { WristbandRedisHealthIndicator } from './health/wristband-redis.health-indicator.js';
+export type { WristbandHealthResult } from './health/health-indicator-result.js';
+export type { WristbandMetricsRegistry } from './metrics/wristband-metrics.js';
+export {
+  REQUEST_ID_HEADER,
+  assignRequestId,
+  isSaneRequestId,
+  requestIdOf,
+} from './http/request-id.js';

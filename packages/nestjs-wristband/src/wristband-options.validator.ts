@@ -51,7 +51,8 @@ export type WristbandOptionField =
   | 'redisUrl'
   | 'redis'
   | 'sessionStore'
-  | 'requestUserAccessor';
+  | 'requestUserAccessor'
+  | 'metrics';
 
 export interface OptionProblem {
   field: WristbandOptionField;
@@ -185,6 +186,8 @@ export function findOptionProblems(
     );
   if (o.requestUserAccessor !== undefined && typeof o.requestUserAccessor !== 'boolean')
     add('requestUserAccessor', 'must be true or false');
+  if (o.metrics !== undefined && !isMetricsOptions(o.metrics))
+    add('metrics', 'must be an object, with registry a prom-client Registry when given');
   return problems;
 }
 
@@ -312,6 +315,16 @@ function isRedisUrl(value: unknown): boolean {
   return url !== undefined && (url.protocol === 'redis:' || url.protocol === 'rediss:');
 }
 
+function isMetricsOptions(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const registry = (value as { registry?: Partial<Record<string, unknown>> }).registry;
+  return (
+    registry === undefined ||
+    (typeof registry?.registerMetric === 'function' &&
+      typeof registry.getSingleMetric === 'function')
+  );
+}
+
 function isSessionStore(value: unknown): boolean {
   const store = value as Partial<Record<keyof SessionStore, unknown>> | null;
   return (
@@ -404,6 +417,7 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
     sessionStore: o.sessionStore,
     requestUserAccessor: o.requestUserAccessor === true,
     fetch: o.fetch ?? globalThis.fetch.bind(globalThis),
+    metrics: o.metrics && { ...o.metrics },
   };
 }
 

@@ -34,6 +34,11 @@ import {
 } from './wristband.providers.js';
 import { WRISTBAND_OPTIONS } from './wristband.constants.js';
 import { WristbandStrategy } from './wristband.strategy.js';
+import { AuthEventRecorder } from './events/auth-event.recorder.js';
+import { WristbandEvents } from './events/wristband-events.service.js';
+import { WristbandHealthIndicator } from './health/wristband.health-indicator.js';
+import { WristbandRedisHealthIndicator } from './health/wristband-redis.health-indicator.js';
+import { wristbandMetricsProvider } from './metrics/wristband-metrics.provider.js';
 
 const providers: Provider[] = [
   wristbandOptionsProvider,
@@ -56,6 +61,11 @@ const providers: Provider[] = [
   WristbandCallbackGuard,
   WristbandExceptionFilter,
   { provide: APP_FILTER, useExisting: WristbandExceptionFilter },
+  wristbandMetricsProvider,
+  WristbandEvents,
+  AuthEventRecorder,
+  WristbandHealthIndicator,
+  WristbandRedisHealthIndicator,
 ];
 
 const exported = [
@@ -72,6 +82,9 @@ const exported = [
   WristbandGuard,
   // For an app's own catch-all filter, which Nest may ask before this one: it can hand Wristband's errors over.
   WristbandExceptionFilter,
+  WristbandEvents,
+  WristbandHealthIndicator,
+  WristbandRedisHealthIndicator,
 ];
 
 /** `forRootAsync` options: `useFactory` + `inject` (or `useClass` / `useExisting`), plus the graph options. */

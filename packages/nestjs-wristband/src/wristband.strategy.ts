@@ -17,6 +17,7 @@ import { queryParam, type RawRequest, type RawResponse } from './http/http-excha
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import { IdTokenVerifier, type IdTokenClaims } from './jwt/id-token.verifier.js';
 import { LoginStateStore, type LoginState } from './session/login-state.store.js';
+import { AuthEventRecorder } from './events/auth-event.recorder.js';
 import type { NewSession } from './session/session.service.js';
 import { WristbandApiClient, type TokenResponse } from './wristband-api.client.js';
 import { isSafeRelativePath } from './wristband-options.validator.js';
@@ -56,6 +57,7 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
     private readonly loginStates: LoginStateStore,
     private readonly api: WristbandApiClient,
     private readonly idTokens: IdTokenVerifier,
+    private readonly recorder: AuthEventRecorder,
   ) {
     super({
       authorizationURL: `${options.wristbandBaseUrl}/api/v1/oauth2/authorize`,
@@ -86,7 +88,11 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
     if (options?.leg === 'callback') {
       this.completeLogin(req, res).then(
         (result) => this.success(result),
-        (err: unknown) => this.error(err as Error),
+        (err: unknown) => {
+          const tenantName = normalizeTenantName(queryParam(req, 'tenant_name'));
+          this.recorder.loginFailed(req, err, { tenantName });
+          this.error(err);
+        },
       );
     } else {
       try {

@@ -1,5 +1,9 @@
 import type { SessionStore } from '../session/session-store.interface.js';
-import type { AuthStrategyName, RedisStoreOptions } from './wristband-module-options.interface.js';
+import type {
+  AuthStrategyName,
+  RedisStoreOptions,
+  WristbandMetricsOptions,
+} from './wristband-module-options.interface.js';
 
 /** Options after validation, with every default applied. Internal. */
 export interface ResolvedWristbandOptions {
@@ -62,4 +66,6 @@ export interface ResolvedWristbandOptions {
     cacheMaxBytes: number;
   requestUserAccessor: boolean;
   fetch: typeof fetch;
+  /** Set when metrics are on. */
+  metrics?: WristbandMetricsOptions;
 }

@@ -1,4 +1,5 @@
 import type { SessionStore } from '../session/session-store.interface.js';
+import type { WristbandMetricsRegistry } from '../metrics/wristband-metrics.js';
 
 /** Options of `WristbandModule.forRoot()` / `forRootAsync()`. Validated once, at startup. */
 export interface WristbandModuleOptions {
@@ -96,6 +97,17 @@ export interface WristbandModuleOptions {
   requestUserAccessor?: boolean;
   /** `fetch` used for every call to Wristband (tests and proxies). Default: global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Prometheus metrics (`wristband_*`, see the README's Operations section) through `prom-client`, an
+   * optional peer dependency loaded only when this is set. `{}` registers them on prom-client's global
+   * registry; `{ registry }` on yours. Default: off.
+   */
+  metrics?: WristbandMetricsOptions;
+}
+
+export interface WristbandMetricsOptions {
+  /** A prom-client `Registry`. Default: prom-client's global `register`. */
+  registry?: WristbandMetricsRegistry;
 }
 
 export type AuthStrategyName = 'session' | 'bearer';

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AuthEventRecorder, type EventRequest } from '../events/auth-event.recorder.js';
 import { SESSION_STORE, type SessionStore } from './session-store.interface.js';
 
 /** A store that keeps sessions server-side and can end them by id (Redis, or an app's store that offers it). */
@@ -30,21 +31,38 @@ export class SessionRevocationUnsupportedError extends Error {
  */
 @Injectable()
 export class SessionRevocationService {
-  constructor(@Inject(SESSION_STORE) private readonly store: SessionStore) {}
+  constructor(
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
+    @Optional() private readonly recorder?: AuthEventRecorder,
+  ) {}
 
   /** Whether the configured store can end sessions from the server. */
   get supported(): boolean {
     return isServerSide(this.store);
   }
 
-  /** Ends every session of the user in the tenant; returns how many were live. */
-  endAllSessionsOfUser(tenantId: string, userId: string): Promise<number> {
-    return this.serverSideStore().destroyAllForUser(tenantId, userId);
+  /**
+   * Ends every session of the user in the tenant; returns how many were live. `req`, the request asking
+   * for it, names that request (id, IP, user agent) in the `session_revoked` audit event.
+   */
+  endAllSessionsOfUser(tenantId: string, userId: string, req?: EventRequest): Promise<number> {
+    // Not async: with cookie sessions the unsupported error is thrown at once, a programmer error.
+    return this.serverSideStore()
+      .destroyAllForUser(tenantId, userId)
+      .then((count) => {
+        this.recorder?.sessionsRevoked(req, { tenantId, userId }, 'all_sessions_of_user', count);
+        return count;
+      });
   }
 
-  /** Ends one session; returns whether it was live. */
-  endSession(id: string): Promise<boolean> {
-    return this.serverSideStore().destroyById(id);
+  /** Ends one session; returns whether it was live. `req` as for `endAllSessionsOfUser`. */
+  endSession(id: string, req?: EventRequest): Promise<boolean> {
+    return this.serverSideStore()
+      .destroyById(id)
+      .then((ended) => {
+        this.recorder?.sessionsRevoked(req, {}, 'session', ended ? 1 : 0);
+        return ended;
+      });
   }
 
   private serverSideStore(): ServerSideSessionStore {

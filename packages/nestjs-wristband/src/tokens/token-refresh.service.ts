@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
@@ -15,6 +15,9 @@ import { readOnly } from '../wristband-user.factory.js';
 import { REFRESH_COORDINATOR, type RefreshCoordinator } from './refresh-coordinator.interface.js';
 import { RefreshPendingError } from './refresh-pending.error.js';
 import { tokensOf } from './session-tokens.js';
+import { AuthEventRecorder, type EventRequest } from '../events/auth-event.recorder.js';
+import type { RefreshFailureReason } from '../events/wristband-event.interface.js';
+import { WristbandMetrics } from '../metrics/wristband-metrics.js';
 
 export interface FreshSession {
   session: WristbandSession;
@@ -57,6 +60,9 @@ export class TokenRefreshService {
     private readonly api: WristbandApiClient,
     private readonly idTokens: IdTokenVerifier,
     @Inject(REFRESH_COORDINATOR) private readonly coordinator: RefreshCoordinator,
+    // Optional: the service also works when constructed by hand (tests), without metrics or events.
+    @Optional() private readonly metrics: WristbandMetrics = WristbandMetrics.disabled,
+    @Optional() private readonly recorder?: AuthEventRecorder,
   ) {
     // Both sized by `tokens.recentRefreshCacheMaxEntries`.
     const max = options.tokens.recentRefreshCacheMaxEntries;
@@ -76,9 +82,14 @@ export class TokenRefreshService {
   /**
    * The session with a usable access token. Throws `AuthenticationRequiredError('session_expired')`
    * when Wristband rejects the refresh token, `WristbandUnavailableError` when Wristband fails and the
-   * current access token has really expired.
+   * current access token has really expired. `req` (the request that needs the session) only names
+   * the request in a `refresh_failed` audit event.
    */
-  async ensureFresh(session: WristbandSession, now = Date.now()): Promise<FreshSession> {
+  async ensureFresh(
+    session: WristbandSession,
+    now = Date.now(),
+    req?: EventRequest,
+  ): Promise<FreshSession> {
     if (!this.needsRefresh(session, now)) return { session, refreshed: false };
     const result = (s: WristbandSession): FreshSession => ({
       session: s,
@@ -91,7 +102,7 @@ export class TokenRefreshService {
     // request could send the browser a cookie holding the refresh token that refresh is spending.)
     if (isUsable(known, now) && this.failedRecently.has(known.id)) return result(known);
     try {
-      return result(await this.refreshOnce(known));
+      return result(await this.refreshOnce(known, req));
     } catch (err) {
       // Wristband down but the token itself still valid (we are inside the buffer): go on with it.
       if (err instanceof WristbandUnavailableError && isUsable(known, Date.now()))
@@ -129,18 +140,27 @@ export class TokenRefreshService {
     this.failedRecently.delete(fresh.id);
   }
 
-  private refreshOnce(session: WristbandSession): Promise<WristbandSession> {
+  private refreshOnce(session: WristbandSession, req?: EventRequest): Promise<WristbandSession> {
     const pending = this.inFlight.get(session.id);
-    if (pending) return pending;
+    if (pending) {
+      this.metrics.refreshJoined();
+      return pending;
+    }
+    // Whether this process sent the refresh; when the coordinator answers without it, another instance did.
+    let sent = false;
     const refresh = this.coordinator
       .coordinate(
         session,
-        (latest) => this.refresh(latest),
+        (latest) => {
+          sent = true;
+          return this.timedRefresh(latest, req);
+        },
         (candidate) => !this.needsRefresh(candidate),
         (candidate) => isUsable(candidate, Date.now()),
       )
       .then(
         (result) => {
+          if (!sent) this.metrics.refreshJoined();
           // Shared by every request that waited on this refresh.
           if (!this.needsRefresh(result)) this.remember(result);
           return result;
@@ -155,12 +175,33 @@ export class TokenRefreshService {
     return refresh;
   }
 
+  /** `refresh`, counted and timed; a failure is also an audit event. */
+  private async timedRefresh(
+    session: WristbandSession,
+    req: EventRequest | undefined,
+  ): Promise<WristbandSession> {
+    const started = performance.now();
+    try {
+      const fresh = await this.refresh(session);
+      this.metrics.refresh('success', (performance.now() - started) / 1000);
+      return fresh;
+    } catch (err) {
+      const reason = refreshFailureReason(err);
+      this.metrics.refresh('failure', (performance.now() - started) / 1000, reason);
+      this.recorder?.refreshFailed(req, session, reason);
+      throw err;
+    }
+  }
+
   private async refresh(session: WristbandSession): Promise<WristbandSession> {
     const refreshToken = session.refreshToken;
     if (!refreshToken) {
-      throw new AuthenticationRequiredError(
-        'session_expired',
-        'Access token expired and the session has no refresh token',
+      throw failedBecause(
+        'no_refresh_token',
+        new AuthenticationRequiredError(
+          'session_expired',
+          'Access token expired and the session has no refresh token',
+        ),
       );
     }
     let tokens;
@@ -168,14 +209,20 @@ export class TokenRefreshService {
       tokens = await this.api.refresh(refreshToken);
     } catch (err) {
       if (err instanceof WristbandRequestError && err.code === 'invalid_grant') {
-        throw new AuthenticationRequiredError(
-          'session_expired',
-          'Wristband rejected the refresh token',
+        throw failedBecause(
+          'invalid_grant',
+          new AuthenticationRequiredError(
+            'session_expired',
+            'Wristband rejected the refresh token',
+          ),
         );
       }
       if (err instanceof WristbandRequestError) {
         // Not the user's fault (e.g. invalid_client): keep the session, answer 503, alert operators.
-        throw new WristbandUnavailableError(`Token refresh rejected by Wristband: ${err.message}`);
+        throw failedBecause(
+          'rejected',
+          new WristbandUnavailableError(`Token refresh rejected by Wristband: ${err.message}`),
+        );
       }
       const answer =
         err instanceof WristbandUnavailableError ? this.api.pendingAnswer(refreshToken) : undefined;
@@ -264,6 +311,23 @@ export class TokenRefreshService {
       );
     }
   }
+}
+
+/** Why a refresh failed, for errors whose class alone does not say (see `failedBecause`). */
+const failureReasons = new WeakMap<object, RefreshFailureReason>();
+
+function failedBecause<E extends Error>(reason: RefreshFailureReason, error: E): E {
+  failureReasons.set(error, reason);
+  return error;
+}
+
+function refreshFailureReason(err: unknown): RefreshFailureReason {
+  const known = typeof err === 'object' && err !== null ? failureReasons.get(err) : undefined;
+  if (known) return known;
+  if (err instanceof RefreshPendingError) return 'no_answer';
+  // The ID-token checks end the session with AuthenticationRequiredError; Wristband's own refusals are marked above.
+  if (err instanceof AuthenticationRequiredError) return 'id_token_invalid';
+  return 'unavailable';
 }
 
 /** Whether the session's access token itself is still valid (buffer aside). */
