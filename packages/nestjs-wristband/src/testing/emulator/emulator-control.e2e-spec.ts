@@ -3,7 +3,8 @@ import * as jose from 'jose';
 
 import { startEmulator, type WristbandEmulator } from './wristband-emulator.js';
 import { APPLICATION, ROLES } from './seed.js';
-import { request } from '../http-client.js';
+import { basicAuth, request } from '../http-client.js';
+import { WristbandEmulatorError } from './emulator.error.js';
 import {
   decodeJwt,
   exchange,
@@ -238,6 +239,57 @@ describe('Wristband emulator: faults, counting, keys, minted tokens', () => {
       ).toMatchObject({ loginUrl: null });
     } finally {
       await two.close();
+    }
+  });
+
+  it('setClientSecrets: every listed secret authenticates; a removed one is refused like a wrong one, on token and revoke', async () => {
+    const client = emu.client();
+    const original = client.clientSecret;
+    const rotated = 'rotated-client-secret-0123456789';
+    const post = (path: string, secret: string, form: Record<string, string>) =>
+      request(`${emu.url}/api/v1/oauth2/${path}`, {
+        method: 'POST',
+        headers: { authorization: basicAuth(client.clientId, secret) },
+        body: new URLSearchParams(form),
+      });
+    try {
+      const tokens = await exchange(emu, await login(emu));
+      emu.setClientSecrets(client.clientId, [original, rotated]);
+      for (const secret of [original, rotated]) {
+        const res = await post('token', secret, {
+          grant_type: 'refresh_token',
+          refresh_token: 'x',
+        });
+        expect([res.status, res.json<{ error: string }>().error]).toEqual([400, 'invalid_grant']);
+      }
+
+      emu.setClientSecrets(client.clientId, [rotated]);
+      expect(emu.client().clientSecret).toBe(rotated);
+      const grant = { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! };
+      const removed = await post('token', original, grant);
+      const wrong = await post('token', 'never-a-secret-of-this-client', grant);
+      expect(removed.status).toBe(401);
+      expect(removed.json()).toEqual({
+        error: 'invalid_client',
+        error_description: 'client authentication failed',
+      });
+      expect(removed.json()).toEqual(wrong.json());
+      expect(removed.headers['www-authenticate']).toBe(wrong.headers['www-authenticate']);
+      // The refused call used nothing up: the refresh token still works with the new secret.
+      expect((await refresh(emu, tokens.refresh_token!)).status).toBe(200);
+
+      // Revocation: of an opaque token (oidc-provider) and of a JWT access token (the emulator's route).
+      for (const token of ['an-opaque-refresh-token', tokens.access_token]) {
+        const refused = await post('revoke', original, { token });
+        expect([refused.status, refused.json<{ error: string }>().error]).toEqual([
+          401,
+          'invalid_client',
+        ]);
+        expect((await post('revoke', rotated, { token })).status).toBe(200);
+      }
+      expect(() => emu.setClientSecrets(client.clientId, [])).toThrow(WristbandEmulatorError);
+    } finally {
+      emu.setClientSecrets(client.clientId, [original]);
     }
   });
 
