@@ -8,7 +8,13 @@ import {
   type WristbandLoginRedirect,
 } from './guards/wristband-login.guard.js';
 import { WristbandGuard, type WristbandRequestState } from './guards/wristband.guard.js';
-import { type RawRequest, type RawResponse } from './http/http-exchange.js';
+import {
+  queryParam,
+  rawRequestOf,
+  responseHeadersOf,
+  sendRedirect,
+  type RawRequest,
+} from './http/http-exchange.js';
 import { foreignInitiator } from './http/request-initiator.js';
 import { getAuthState } from './http/request-auth-state.js';
 import type { WristbandSession } from './interfaces/wristband-session.interface.js';
@@ -25,9 +31,13 @@ import {
   CrossSiteRequestError,
 } from './errors/wristband.errors.js';
 
-type AuthRequest = RawRequest &
+/** The request as Express (Node's request) or Fastify (its own, Node's in `raw`) hands it to a handler. */
+type AuthRequest = object &
   WristbandRequestState &
   WristbandLoginRedirect & { wristbandLogin?: WristbandLoginResult };
+
+/** Express's response or Fastify's reply: answered through `sendRedirect`, headers through `responseHeadersOf`. */
+type AuthResponse = object;
 
 /**
  * `/auth/*`: login, callback and logout (public even under a global guard) and the session/token
@@ -53,28 +63,29 @@ export class WristbandAuthController {
   @Public()
   @Get('login')
   @UseGuards(WristbandLoginGuard)
-  login(@Req() req: AuthRequest, @Res() res: RawResponse): void {
-    redirect(res, req.wristbandLoginRedirect!);
+  login(@Req() req: AuthRequest, @Res() res: AuthResponse): void {
+    sendRedirect(res, req.wristbandLoginRedirect!);
   }
 
   @Public()
   @Get('callback')
   @UseGuards(WristbandCallbackGuard)
-  async callback(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
+  async callback(@Req() req: AuthRequest, @Res() res: AuthResponse): Promise<void> {
     const result = req.wristbandLogin!;
+    const headers = responseHeadersOf(res);
     // A login always starts a new session; an older one (maybe another user's) is ended first.
-    const previous = await this.sessions.load(req).catch(() => undefined);
+    const previous = await this.sessions.load(rawRequestOf(req)).catch(() => undefined);
     if (previous?.status === 'ok')
-      await this.sessions.destroy(res, previous.session).catch(() => undefined);
+      await this.sessions.destroy(headers, previous.session).catch(() => undefined);
     try {
-      await this.sessions.create(res, result.session);
+      await this.sessions.create(headers, result.session);
     } catch (err) {
       // No session will hold these tokens (store down, session too large): do not leave them valid.
       if (result.session.refreshToken)
         await this.api.revoke(result.session.refreshToken).catch(() => undefined);
       throw err;
     }
-    redirect(res, result.returnUrl ?? this.options.defaultReturnPath);
+    sendRedirect(res, result.returnUrl ?? this.options.defaultReturnPath);
   }
 
   /**
@@ -84,20 +95,21 @@ export class WristbandAuthController {
    */
   @Public()
   @Get('logout')
-  async logout(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
-    const foreign = foreignInitiator(req, this.options.appOrigin);
+  async logout(@Req() req: AuthRequest, @Res() res: AuthResponse): Promise<void> {
+    const foreign = foreignInitiator(rawRequestOf(req), this.options.appOrigin);
     if (foreign) {
       throw new CrossSiteRequestError(
         `Logout was started by another site (${foreign}): log out from this application's pages, or POST ${this.routePath('logout')} with x-csrf-token`,
       );
     }
-    await this.endSession(req, res);
+    await this.endSession(rawRequestOf(req), res);
   }
 
   /** Same as GET, but requires the CSRF token, so a cross-site form cannot log the user out. */
   @Public()
   @Post('logout')
-  async logoutPost(@Req() req: AuthRequest, @Res() res: RawResponse): Promise<void> {
+  async logoutPost(@Req() request: AuthRequest, @Res() res: AuthResponse): Promise<void> {
+    const req = rawRequestOf(request);
     const lookup = await this.sessions.load(req);
     // A cross-site form post carries no SameSite=Lax cookie: refuse it rather than clear cookies.
     if (lookup.status === 'none')
@@ -113,11 +125,8 @@ export class WristbandAuthController {
   @Get('session')
   @UseGuards(WristbandGuard)
   @AuthStrategies('session')
-  session(
-    @Req() req: AuthRequest,
-    @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void },
-  ) {
-    res.setHeader('cache-control', 'no-store');
+  session(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse) {
+    responseHeadersOf(res).setHeader('cache-control', 'no-store');
     const s = guardedSession(req);
     return {
       isAuthenticated: true,
@@ -137,11 +146,8 @@ export class WristbandAuthController {
   @Get('token')
   @UseGuards(WristbandGuard)
   @AuthStrategies('session')
-  token(
-    @Req() req: AuthRequest,
-    @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void },
-  ) {
-    res.setHeader('cache-control', 'no-store');
+  token(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse) {
+    responseHeadersOf(res).setHeader('cache-control', 'no-store');
     const s = guardedSession(req);
     return { accessToken: s.accessToken, expiresAt: this.tokens.bufferedExpiry(s) };
   }
@@ -151,7 +157,8 @@ export class WristbandAuthController {
     return this.options.authRoutePrefix ? `/${this.options.authRoutePrefix}/${route}` : `/${route}`;
   }
 
-  private async endSession(req: AuthRequest, res: RawResponse): Promise<void> {
+  private async endSession(req: RawRequest, res: AuthResponse): Promise<void> {
+    const headers = responseHeadersOf(res);
     const lookup = await this.sessions.load(req).catch(() => undefined);
     const session = lookup?.status === 'ok' ? lookup.session : undefined;
     if (session?.refreshToken) {
@@ -162,10 +169,10 @@ export class WristbandAuthController {
         );
       });
     }
-    await this.sessions.destroy(res, session).catch((err: unknown) => {
+    await this.sessions.destroy(headers, session).catch((err: unknown) => {
       this.logger.warn(`Session store failed during logout: ${(err as Error).message}`);
     });
-    const tenantName = session?.tenantName ?? normalizeTenantName(query(req, 'tenant_name'));
+    const tenantName = session?.tenantName ?? normalizeTenantName(queryParam(req, 'tenant_name'));
     const target = tenantName
       ? logoutUrl(
           this.options,
@@ -173,25 +180,13 @@ export class WristbandAuthController {
           this.options.postLogoutRedirectUrl,
         )
       : applicationLoginPageUrl(this.options);
-    redirect(res, target);
+    sendRedirect(res, target);
   }
 }
 
-function query(req: RawRequest, name: string): string | undefined {
-  const v = req.query?.[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function redirect(res: RawResponse, location: string): void {
-  res.statusCode = 302;
-  res.setHeader('location', location);
-  res.setHeader('cache-control', 'no-store');
-  res.end();
-}
-
 /** The session `WristbandGuard` opened for this request (these routes accept sessions only). */
-function guardedSession(req: RawRequest): WristbandSession {
-  const session = getAuthState(req)?.session;
+function guardedSession(req: AuthRequest): WristbandSession {
+  const session = getAuthState(rawRequestOf(req))?.session;
   if (!session) throw new AuthenticationRequiredError('session_required', 'Log in first');
   return session;
 }

@@ -82,9 +82,9 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
   /** Runs the leg the guard asked for: `login` redirects to Wristband, `callback` completes the login. */
   override authenticate(
     req: RawRequest & { res?: RawResponse },
-    options?: { leg?: 'login' | 'callback' },
+    options?: { leg?: 'login' | 'callback'; response?: RawResponse },
   ): void {
-    const res = req.res!;
+    const res = options?.response ?? req.res!;
     if (options?.leg === 'callback') {
       this.completeLogin(req, res).then(
         (result) => this.success(result),

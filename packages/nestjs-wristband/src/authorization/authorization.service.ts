@@ -4,6 +4,7 @@ import type { TenantScope } from '../decorators/tenant-scoped.decorator.js';
 import { AccessDeniedError } from '../errors/wristband.errors.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
 import type { RoutePolicy } from '../guards/route-policy.js';
+import { exchangeOf, graphqlArgs } from '../http/execution-exchange.js';
 
 interface FrameworkRequest {
   params?: Record<string, unknown>;
@@ -27,8 +28,10 @@ export class AuthorizationService {
       );
     }
     if (scope) {
-      const req = context.switchToHttp().getRequest<FrameworkRequest>();
-      const value = tenantValue(req, scope);
+      const value =
+        context.getType<string>() === 'graphql'
+          ? graphqlTenantValue(context, scope)
+          : tenantValue(context.switchToHttp().getRequest<FrameworkRequest>(), scope);
       const own = scope.match === 'id' ? user.tenantId : user.tenantName;
       if (value === undefined || own === undefined || value !== own) {
         throw new AccessDeniedError('tenant_mismatch', 'This resource belongs to another tenant');
@@ -48,6 +51,13 @@ export function hasRoles(userRoles: readonly string[], requirement: RolesRequire
   return requirement.mode === 'all'
     ? requirement.roles.every(check)
     : requirement.roles.some(check);
+}
+
+/** In a resolver, a parameter or query name is the field's argument of that name. */
+function graphqlTenantValue(context: ExecutionContext, scope: TenantScope): string | undefined {
+  if (scope.source === 'header') return tenantValue(exchangeOf(context).req, scope);
+  const raw = graphqlArgs(context)[scope.name];
+  return typeof raw === 'string' && raw.length > 0 ? raw : undefined;
 }
 
 function tenantValue(req: FrameworkRequest, scope: TenantScope): string | undefined {

@@ -19,7 +19,9 @@ type TenantScopeInput =
 /**
  * Only the authenticated tenant may use this route: 403 `tenant_mismatch` unless the named route
  * parameter (a string names a parameter), header or query field equals the user's tenant id (or name
- * with `match: 'name'`). Comparison is exact: no case folding, no second URL-decoding.
+ * with `match: 'name'`). On a GraphQL resolver a parameter or query name is the field's argument of
+ * that name (`@TenantScoped('tenantId')` reads `projects(tenantId: ...)`). Comparison is exact: no case
+ * folding, no second URL-decoding.
  */
 export function TenantScoped(input: TenantScopeInput): MethodDecorator & ClassDecorator {
   let scope: TenantScope;

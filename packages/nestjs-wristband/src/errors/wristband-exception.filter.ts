@@ -3,7 +3,8 @@ import { STATUS_CODES } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import { appLoginUrl } from '../wristband-urls.js';
-import { rawResponse } from '../http/http-exchange.js';
+import { answerStarted, sendAnswer, sendRedirect } from '../http/http-exchange.js';
+import { WristbandGraphQLError } from './wristband-graphql.error.js';
 import { WRISTBAND_ERROR_STATUS } from './wristband-error-status.js';
 import {
   AuthenticationRequiredError,
@@ -14,7 +15,8 @@ import {
 /**
  * Answers every `WristbandError`: JSON `{statusCode, error, reason, message}` with the code's status,
  * `WWW-Authenticate` on 401s, or, for a login that can be restarted, one redirect back to the login.
- * Messages never contain tokens or secrets.
+ * In a GraphQL resolver it returns the error GraphQL reports instead (`WristbandGraphQLError`: HTTP
+ * 200, the field `null`, `extensions.code` and `extensions.reason`). Messages never contain tokens or secrets.
  */
 @Catch(WristbandError)
 export class WristbandExceptionFilter implements ExceptionFilter {
@@ -22,29 +24,36 @@ export class WristbandExceptionFilter implements ExceptionFilter {
 
   constructor(@InjectWristbandOptions() private readonly options: ResolvedWristbandOptions) {}
 
-  catch(error: WristbandError, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw error;
-    const res = rawResponse(host);
-    if (res.headersSent) return;
+  catch(error: WristbandError, host: ArgumentsHost): WristbandGraphQLError | undefined {
+    const type = host.getType<string>();
+    if (type === 'graphql') {
+      if (WRISTBAND_ERROR_STATUS[error.code] >= 500)
+        this.logger.warn(`${error.code}: ${error.message}`);
+      return new WristbandGraphQLError(error);
+    }
+    if (type !== 'http') throw error;
+    const response = host.getArgByIndex<unknown>(1);
+    if (answerStarted(response)) return;
 
     if (error instanceof LoginRestartError && !error.alreadyRestarted) {
-      res.statusCode = 302;
-      res.setHeader(
-        'location',
+      sendRedirect(
+        response,
         appLoginUrl(this.options, error.tenantName, error.tenantCustomDomain, true),
       );
-      res.setHeader('cache-control', 'no-store');
-      res.end();
       return;
     }
 
     const status = error instanceof LoginRestartError ? 400 : WRISTBAND_ERROR_STATUS[error.code];
     if (status >= 500) this.logger.warn(`${error.code}: ${error.message}`);
-    if (status === 401) res.setHeader('www-authenticate', wwwAuthenticate(error));
-    res.statusCode = status;
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('cache-control', 'no-store');
-    res.end(
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    };
+    if (status === 401) headers['www-authenticate'] = wwwAuthenticate(error);
+    sendAnswer(
+      response,
+      status,
+      headers,
       JSON.stringify({
         statusCode: status,
         error: STATUS_CODES[status],

@@ -125,7 +125,7 @@ export class CrossSiteRequestError extends AccessDeniedError {
 }
 
 /**
- * `WristbandGuard` ran on a handler outside HTTP (GraphQL, WebSocket, microservice) that is not
+ * `WristbandGuard` ran on a handler outside HTTP and GraphQL (WebSocket, microservice) that is not
  * `@Public()`: it can only read cookies and bearer tokens from HTTP requests, so it refuses rather than
  * let the call through. A programmer error: mark the handler `@Public()` or give that transport its own guard.
  */
@@ -133,12 +133,25 @@ export class UnsupportedContextError extends WristbandError {
   override name = 'UnsupportedContextError';
 
   constructor(
-    /** `ExecutionContext.getType()` of the refused call: `rpc`, `ws`, `graphql`, … */
+    /** `ExecutionContext.getType()` of the refused call: `rpc`, `ws`, … */
     readonly contextType: string,
+    message = `WristbandGuard protects HTTP routes and GraphQL resolvers only, and this handler runs in a "${contextType}" context: mark it @Public() or protect it with a guard for that transport`,
   ) {
+    super('unsupported_context', message);
+  }
+}
+
+/**
+ * A GraphQL resolver's context lacks the HTTP request or response, so the guard can read no credential
+ * or cannot write the refreshed session cookie. A programmer error in the GraphQL module's `context`.
+ */
+export class GraphQLContextError extends UnsupportedContextError {
+  override name = 'GraphQLContextError';
+
+  constructor() {
     super(
-      'unsupported_context',
-      `WristbandGuard protects HTTP routes only, and this handler runs in a "${contextType}" context: mark it @Public() or protect it with a guard for that transport`,
+      'graphql',
+      'The GraphQL context must hold the HTTP request as `req` and the response as `res` (Express) or `reply` (Fastify), e.g. context: ({ req, res }) => ({ req, res }) with Apollo on Express, (req, reply) => ({ req, reply }) on Fastify',
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import passport from 'passport';
 import { LoginRestartError, WristbandError } from '../errors/wristband.errors.js';
-import { rawExchange, type RawRequest } from '../http/http-exchange.js';
+import { rawExchange } from '../http/http-exchange.js';
 import { WristbandStrategy, type WristbandLoginResult } from '../wristband.strategy.js';
 
 /** How Passport ended one run of the strategy: it asked for a redirect, or it called back with a result. */
@@ -43,7 +43,8 @@ function runStrategy(
     };
     const middleware = passport.authenticate(
       perRequest,
-      options,
+      // Passport hands the strategy the request only; Fastify's raw request does not link its response.
+      { ...options, response: res } as passport.AuthenticateOptions,
       // Passport's errors are Errors (the strategy's and its own).
       (err: Error | null, result: unknown) => (err ? reject(err) : resolve({ result })),
     ) as (req: unknown, res: unknown, next: (err?: Error) => void) => void;
@@ -64,8 +65,7 @@ export class WristbandLoginGuard implements CanActivate {
     const outcome = await runStrategy(this.strategy, context, { leg: 'login', session: false });
     if (!('redirectTo' in outcome))
       throw new WristbandError('login_failed', 'The login could not start');
-    (rawExchange(context).req as RawRequest & WristbandLoginRedirect).wristbandLoginRedirect =
-      outcome.redirectTo;
+    context.getArgByIndex<WristbandLoginRedirect>(0).wristbandLoginRedirect = outcome.redirectTo;
     return true;
   }
 }
@@ -89,8 +89,7 @@ export class WristbandCallbackGuard implements CanActivate {
         undefined,
         true,
       );
-    const { req } = rawExchange(context);
-    (req as { wristbandLogin?: WristbandLoginResult }).wristbandLogin = result;
+    context.getArgByIndex<{ wristbandLogin?: WristbandLoginResult }>(0).wristbandLogin = result;
     return true;
   }
 }

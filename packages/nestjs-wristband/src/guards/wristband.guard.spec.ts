@@ -74,7 +74,7 @@ describe('WristbandGuard as the global guard of non-HTTP handlers', () => {
     await expect(wrapped('status', type)({ payload: 1 }, {})).resolves.toBe('public answer');
   });
 
-  it.each(['rpc', 'ws', 'graphql'])(
+  it.each(['rpc', 'ws'])(
     'refuses a protected handler in a %s context with an error naming the context',
     async (type) => {
       const call = wrapped('secret', type)({ payload: 1 }, {});
@@ -86,4 +86,21 @@ describe('WristbandGuard as the global guard of non-HTTP handlers', () => {
       });
     },
   );
+
+  it('answers a resolver whose GraphQL context lacks the HTTP request with a GraphQL error saying what to put there', async () => {
+    // GraphQL arguments: root, args, context, info. The exception filter turns the refusal into the
+    // error GraphQL reports (it becomes the field's error), never a thrown stack trace.
+    const answer = await wrapped('secret', 'graphql')(
+      {},
+      {},
+      {},
+      { operation: { operation: 'query' } },
+    );
+    expect(answer).toBeInstanceOf(Error);
+    expect(answer).toMatchObject({
+      extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'unsupported_context' },
+      message: expect.stringContaining('`req`'),
+    });
+    expect((answer as Error).stack).not.toMatch(/\n\s+at /);
+  });
 });

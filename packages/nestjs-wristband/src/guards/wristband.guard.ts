@@ -6,7 +6,8 @@ import {
   AuthenticationRequiredError,
   UnsupportedContextError,
 } from '../errors/wristband.errors.js';
-import { rawExchange, type RawRequest, type RawResponse } from '../http/http-exchange.js';
+import { exchangeOf, graphqlOperation, type Exchange } from '../http/execution-exchange.js';
+import type { RawRequest, RawResponse } from '../http/http-exchange.js';
 import { RequestUserBinding } from '../http/request-user.binding.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { AuthStrategyName } from '../interfaces/wristband-module-options.interface.js';
@@ -29,8 +30,9 @@ export interface WristbandRequestState {
 /**
  * Protects routes: a session cookie (refreshing its access token when needed, CSRF for unsafe
  * methods) or a Wristband bearer token, then `@Roles` / `@TenantScoped` checks. Use it on a route, a
- * controller, or globally (`globalGuard: true`) with `@Public()` to opt out. Outside HTTP (GraphQL,
- * WebSocket, microservices) it lets `@Public()` handlers through and refuses the others with
+ * controller, a GraphQL resolver, or globally (`globalGuard: true`) with `@Public()` to opt out. In
+ * GraphQL a mutation over a session cookie needs the CSRF header, a query does not. On WebSocket
+ * gateways and microservice handlers it lets `@Public()` handlers through and refuses the others with
  * `UnsupportedContextError`.
  */
 @Injectable()
@@ -51,27 +53,33 @@ export class WristbandGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const policy = this.policies.get(context.getHandler(), context.getClass());
-    // `@Public()` first: as a global guard this runs on GraphQL resolvers, gateways and microservice
-    // handlers too, and the public ones must keep working whatever the transport.
+    // `@Public()` first: as a global guard this runs on gateways and microservice handlers too, and
+    // the public ones must keep working whatever the transport.
     if (policy.isPublic) return true;
-    if (context.getType() !== 'http') throw new UnsupportedContextError(context.getType());
+    const type = context.getType<string>();
+    if (type !== 'http' && type !== 'graphql') throw new UnsupportedContextError(type);
 
-    const { req, res } = rawExchange(context);
-    const credential = this.presentedCredential(req.headers, policy.strategies);
+    const exchange = exchangeOf(context);
+    // A GraphQL query only reads; a mutation writes, and its request method says nothing (both POST).
+    const safe =
+      type === 'http' ? policy.safeMethodOnly || undefined : graphqlOperation(context) === 'query';
+    const credential = this.presentedCredential(exchange.req.headers, policy.strategies);
     // Hot path: a cached cookie session on a safe method that needs no refresh and no write, or a
     // bearer token verified before, is decided without any await (measured by `npm run bench`).
-    const user = credential && this.knownUser(req, res, credential, policy.safeMethodOnly);
+    const user = credential && this.knownUser(exchange, credential, safe);
     if (user) {
-      keepOutOfSharedCaches(res);
+      keepOutOfSharedCaches(exchange.res);
       if (policy.roles || policy.tenantScope) this.authorization.authorize(context, policy, user);
       return true;
     }
-    return this.authenticate(req, res, credential, policy.strategies).then((authenticated) => {
-      keepOutOfSharedCaches(res);
-      if (policy.roles || policy.tenantScope)
-        this.authorization.authorize(context, policy, authenticated);
-      return true;
-    });
+    return this.authenticate(exchange, credential, policy.strategies, safe).then(
+      (authenticated) => {
+        keepOutOfSharedCaches(exchange.res);
+        if (policy.roles || policy.tenantScope)
+          this.authorization.authorize(context, policy, authenticated);
+        return true;
+      },
+    );
   }
 
   /**
@@ -91,36 +99,35 @@ export class WristbandGuard implements CanActivate {
   }
 
   private knownUser(
-    req: RawRequest,
-    res: RawResponse,
+    exchange: Exchange,
     credential: Credential,
-    safeMethod: boolean,
+    safe: boolean | undefined,
   ): WristbandUser | undefined {
     if (credential.strategy === 'bearer') {
       const user = this.bearer.cached(credential.value);
-      if (user) this.requestUser.bind(req, res, user);
+      if (user) this.requestUser.bind(exchange, user);
       return user;
     }
-    if (!safeMethod && !SAFE_METHODS.has(req.method ?? 'GET')) return undefined;
+    if (!isSafe(exchange.req, safe)) return undefined;
     const now = Date.now();
     const session = this.sessions.peek(credential.value, now);
     if (!session || this.tokens.needsRefresh(session, now)) return undefined;
     const user = userFromSession(session);
-    this.requestUser.bind(req, res, user, session);
+    this.requestUser.bind(exchange, user, session);
     return user;
   }
 
   private async authenticate(
-    req: RawRequest,
-    res: RawResponse,
+    exchange: Exchange,
     credential: Credential | undefined,
     strategies: AuthStrategyName[],
+    safe: boolean | undefined,
   ): Promise<WristbandUser> {
     if (credential?.strategy === 'session')
-      return this.authenticateSession(req, res, credential.value);
+      return this.authenticateSession(exchange, credential.value, safe);
     if (credential?.strategy === 'bearer') {
       const user = await this.bearer.verify(credential.value);
-      this.requestUser.bind(req, res, user);
+      this.requestUser.bind(exchange, user);
       return user;
     }
     if (!strategies.includes('session')) {
@@ -134,10 +141,11 @@ export class WristbandGuard implements CanActivate {
   }
 
   private async authenticateSession(
-    req: RawRequest,
-    res: RawResponse,
+    exchange: Exchange,
     cookie: string,
+    safe: boolean | undefined,
   ): Promise<WristbandUser> {
+    const { req, res } = exchange;
     const lookup = await this.sessions.open(cookie);
     if (lookup.status !== 'ok') {
       this.sessions.clearCookies(res);
@@ -149,7 +157,7 @@ export class WristbandGuard implements CanActivate {
       );
     }
     let session = lookup.session;
-    if (!SAFE_METHODS.has(req.method ?? 'GET')) assertCsrfToken(req, session);
+    if (!isSafe(req, safe)) assertCsrfToken(req, session);
 
     try {
       const fresh = await this.tokens.ensureFresh(session);
@@ -161,9 +169,17 @@ export class WristbandGuard implements CanActivate {
       throw err;
     }
     const user = userFromSession(session);
-    this.requestUser.bind(req, res, user, session);
+    this.requestUser.bind(exchange, user, session);
     return user;
   }
+}
+
+/**
+ * Whether the request only reads: known from the route or the GraphQL operation when `safe` is set,
+ * else from the HTTP method (read only when needed: a slow property on Express requests).
+ */
+function isSafe(req: RawRequest, safe: boolean | undefined): boolean {
+  return safe ?? SAFE_METHODS.has(req.method ?? 'GET');
 }
 
 /** The credential the request presents: that of the route's first strategy it carries one for. */

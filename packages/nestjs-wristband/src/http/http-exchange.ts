@@ -2,11 +2,54 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookie, stringifySetCookie, type SerializeOptions } from 'cookie';
 
 /**
- * The one place that touches requests and responses. It uses only Node's own `IncomingMessage` /
- * `ServerResponse` API, which Express and Fastify (`request.raw`, `reply.raw`) both expose.
+ * The one place that touches requests and responses. Requests are read through Node's own
+ * `IncomingMessage` (Express's request is one; Fastify keeps it in `request.raw`). Headers are written
+ * through `RawResponse`: Node's `ServerResponse` on Express, Fastify's reply on Fastify (so its hooks and
+ * other `Set-Cookie` headers of the same answer see ours).
  */
 export type RawRequest = IncomingMessage & { query?: Record<string, unknown> };
-export type RawResponse = ServerResponse;
+
+/** Where the module writes response headers (cookies, `Cache-Control`) before the handler answers. */
+export interface RawResponse {
+  getHeader(name: string): number | string | string[] | undefined;
+  setHeader(name: string, value: number | string | readonly string[]): unknown;
+}
+
+/** The part of Fastify's reply the module uses (no dependency on `fastify`). */
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  sent: boolean;
+  code(status: number): FastifyReplyLike;
+  header(name: string, value: unknown): FastifyReplyLike;
+  getHeader(name: string): number | string | string[] | undefined;
+  removeHeader(name: string): FastifyReplyLike;
+  send(payload?: string): FastifyReplyLike;
+}
+
+function isFastifyReply(response: unknown): response is FastifyReplyLike {
+  return (
+    typeof response === 'object' &&
+    response !== null &&
+    (response as { raw?: unknown }).raw instanceof ServerResponse &&
+    typeof (response as { header?: unknown }).header === 'function'
+  );
+}
+
+/** Headers written through a Fastify reply: a header set again replaces the earlier value, as on Node's. */
+class FastifyReplyHeaders implements RawResponse {
+  constructor(private readonly reply: FastifyReplyLike) {}
+
+  getHeader(name: string): number | string | string[] | undefined {
+    return this.reply.getHeader(name);
+  }
+
+  setHeader(name: string, value: number | string | readonly string[]): this {
+    // Fastify appends `set-cookie` values instead of replacing them.
+    if (name === 'set-cookie') this.reply.removeHeader(name);
+    this.reply.header(name, value);
+    return this;
+  }
+}
 
 export interface CookieAttributes {
   secure: boolean;
@@ -117,10 +160,57 @@ export function queryParam(req: RawRequest, name: string): string | undefined {
   return params.getAll(name).length === 1 ? (params.get(name) ?? undefined) : undefined;
 }
 
+/** Node's request behind a framework request (Express's is Node's; Fastify keeps it in `.raw`). */
+export function rawRequestOf(request: unknown): RawRequest {
+  // `instanceof` first: looking up a missing `raw` on an Express request is a slow V8 lookup.
+  if (request instanceof IncomingMessage) return request;
+  return ((request as { raw?: RawRequest }).raw ?? request) as RawRequest;
+}
+
+/** Where to write headers for a framework response (Express's response, or Fastify's reply). */
+export function responseHeadersOf(response: unknown): RawResponse {
+  if (response instanceof ServerResponse) return response;
+  return isFastifyReply(response) ? new FastifyReplyHeaders(response) : (response as RawResponse);
+}
+
+/** Whether the answer to this framework response has started (then nothing more can be sent). */
+export function answerStarted(response: unknown): boolean {
+  if (response instanceof ServerResponse) return response.headersSent;
+  return isFastifyReply(response)
+    ? response.sent || response.raw.headersSent
+    : (response as { headersSent?: boolean }).headersSent === true;
+}
+
 /**
- * The raw Node request/response behind an HTTP execution context (Express objects are the raw ones;
- * Fastify keeps them in `.raw`). Reads the context's arguments directly: `switchToHttp()` allocates
- * three closures on every call.
+ * Sends a complete answer through the framework's own response (Fastify's reply runs its `onSend`
+ * hooks and keeps the cookies set on it); headers already set on the response are kept.
+ */
+export function sendAnswer(
+  response: unknown,
+  status: number,
+  headers: Record<string, string>,
+  body = '',
+): void {
+  if (isFastifyReply(response)) {
+    response.code(status);
+    for (const name in headers) response.header(name, headers[name]);
+    response.send(body);
+    return;
+  }
+  const res = response as ServerResponse;
+  res.statusCode = status;
+  for (const name in headers) res.setHeader(name, headers[name]);
+  res.end(body);
+}
+
+/** A 302 to `location` that no cache keeps. */
+export function sendRedirect(response: unknown, location: string): void {
+  sendAnswer(response, 302, { location, 'cache-control': 'no-store' });
+}
+
+/**
+ * The request and response of an HTTP execution context, read from the context's arguments directly:
+ * `switchToHttp()` allocates three closures on every call.
  */
 export function rawExchange(context: { getArgByIndex<T>(index: number): T }): {
   req: RawRequest;
@@ -129,13 +219,10 @@ export function rawExchange(context: { getArgByIndex<T>(index: number): T }): {
   return { req: rawRequest(context), res: rawResponse(context) };
 }
 
-// `instanceof` first: looking up a missing `raw` on an Express request is a slow V8 lookup.
 export function rawRequest(context: { getArgByIndex<T>(index: number): T }): RawRequest {
-  const req = context.getArgByIndex<RawRequest | { raw?: RawRequest }>(0);
-  return req instanceof IncomingMessage ? req : ((req.raw ?? req) as RawRequest);
+  return rawRequestOf(context.getArgByIndex<unknown>(0));
 }
 
 export function rawResponse(context: { getArgByIndex<T>(index: number): T }): RawResponse {
-  const res = context.getArgByIndex<RawResponse | { raw?: RawResponse }>(1);
-  return res instanceof ServerResponse ? res : ((res.raw ?? res) as RawResponse);
+  return responseHeadersOf(context.getArgByIndex<unknown>(1));
 }

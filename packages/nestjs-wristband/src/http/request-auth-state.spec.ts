@@ -89,6 +89,7 @@ describe('request auth state on an Express response', () => {
     const proto = {};
     defineRequestUserAccessor(proto);
     const contextOf = (req: object, res: object) => ({
+      getType: <T extends string>() => 'http' as T,
       getArgByIndex: <T>(i: number) => [req, res][i] as T,
     });
     const express = () => {

@@ -1,6 +1,7 @@
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
-import { rawRequest } from './http-exchange.js';
+import { graphqlRequestAndResponse, type ContextArgs } from './execution-exchange.js';
+import { rawRequestOf } from './http-exchange.js';
 
 /** What `WristbandGuard` established for one request. */
 export interface RequestAuthState {
@@ -65,15 +66,26 @@ export function getAuthState(
   return localsOf(res)?.[STATE] ?? stateByRequest.get(req);
 }
 
-/** `request.user` of an HTTP execution context: the guard's state first (no slow lookup on the request). */
-export function requestUser(context: Parameters<typeof rawRequest>[0]): WristbandUser | undefined {
-  const locals = localsOf(context.getArgByIndex<unknown>(1));
+/**
+ * `request.user` of an HTTP route or a GraphQL resolver: the guard's state first (no slow lookup on the
+ * request).
+ */
+export function requestUser(context: ContextArgs): WristbandUser | undefined {
+  if (context.getType() === 'graphql') {
+    const found = graphqlRequestAndResponse(context);
+    return found && userOf(found.request, found.response);
+  }
+  return userOf(context.getArgByIndex<object>(0), context.getArgByIndex<unknown>(1));
+}
+
+function userOf(request: object, response: unknown): WristbandUser | undefined {
+  const locals = localsOf(response);
   const recorded = locals?.[STATE];
   if (recorded) return recorded.user;
-  const req = rawRequest(context);
+  const req = rawRequestOf(request);
   // With our accessor on the request's prototype, every `req.user` assignment was recorded in the locals.
   if (locals && prototypesWithAccessor.has(Object.getPrototypeOf(req) as object)) return undefined;
-  return stateByRequest.get(req)?.user ?? (req as { user?: WristbandUser }).user;
+  return stateByRequest.get(req)?.user ?? (request as { user?: WristbandUser }).user;
 }
 
 /**

@@ -4,6 +4,7 @@ import { InjectWristbandOptions } from '../decorators/inject-wristband-options.d
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
+import type { Exchange } from './execution-exchange.js';
 import { defineRequestUserAccessor, setAuthState } from './request-auth-state.js';
 
 /**
@@ -31,9 +32,9 @@ export class RequestUserBinding implements OnApplicationBootstrap {
       this.viaAccessor = defineRequestUserAccessor(proto);
   }
 
-  /** `res` is the request's response as the route handler gets it (Express's, with `locals`). */
-  bind(req: object, res: unknown, user: WristbandUser, session?: WristbandSession): void {
-    setAuthState(req, user, session, res);
-    if (!this.viaAccessor) (req as { user?: unknown }).user = user;
+  /** Records `user` for the request of `exchange` and sets `request.user` where handlers read it. */
+  bind(exchange: Exchange, user: WristbandUser, session?: WristbandSession): void {
+    setAuthState(exchange.req, user, session, exchange.response);
+    if (!this.viaAccessor) (exchange.request as { user?: unknown }).user = user;
   }
 }
