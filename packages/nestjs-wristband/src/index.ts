@@ -29,6 +29,10 @@ export { RefreshPendingError } from './tokens/refresh-pending.error.js';
 export { BearerTokenVerifier } from './jwt/bearer-token.verifier.js';
 export { WristbandApiClient } from './wristband-api.client.js';
 export { WristbandExceptionFilter } from './errors/wristband-exception.filter.js';
+export {
+  WristbandGraphQLError,
+  type WristbandGraphQLErrorExtensions,
+} from './errors/wristband-graphql.error.js';
 export { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
 export * from './errors/wristband.errors.js';
 export { wristbandOptionsFromEnv, WRISTBAND_ENV_VARIABLES } from './wristband-options.from-env.js';
