@@ -53,7 +53,10 @@ export class WristbandApiClient implements OnApplicationShutdown {
     return new URL(`${this.options.wristbandBaseUrl}/api/v1/oauth2/jwks`);
   }
 
-  /** Code exchange: one attempt only, since a code is single-use and a retry could burn the grant. */
+  /**
+   * Code exchange: one attempt only, since a code is single-use and a retry could burn the grant (the one
+   * exception, `invalid_client` with a rotated secret, never reached the code: see `sendAsClient`).
+   */
   async exchangeCode(code: string, codeVerifier: string): Promise<TokenResponse> {
     try {
       return await this.tokenRequest(
