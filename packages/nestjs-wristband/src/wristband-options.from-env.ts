@@ -7,6 +7,7 @@ export const WRISTBAND_ENV_VARIABLES = {
   applicationVanityDomain: 'WRISTBAND_APPLICATION_VANITY_DOMAIN',
   clientId: 'WRISTBAND_CLIENT_ID',
   clientSecret: 'WRISTBAND_CLIENT_SECRET',
+  clientSecretFile: 'WRISTBAND_CLIENT_SECRET_FILE',
   callbackUrl: 'WRISTBAND_CALLBACK_URL',
   loginUrl: 'WRISTBAND_LOGIN_URL',
   scopes: 'WRISTBAND_SCOPES',
@@ -55,7 +56,9 @@ export function wristbandOptionsFromEnv(
   const options: WristbandModuleFactoryOptions = {
     applicationVanityDomain: value(ENV.applicationVanityDomain) ?? '',
     clientId: value(ENV.clientId) ?? '',
-    clientSecret: value(ENV.clientSecret) ?? '',
+    // Exactly one of the two: the validator names both variables when that is not so.
+    ...(value(ENV.clientSecret) ? { clientSecret: value(ENV.clientSecret) } : {}),
+    ...(value(ENV.clientSecretFile) ? { clientSecretFile: value(ENV.clientSecretFile) } : {}),
     // The documented defaults, filled in here so a problem with them names the variable.
     callbackUrl: value(ENV.callbackUrl) ?? 'http://localhost:3001/auth/callback',
     loginUrl: value(ENV.loginUrl) ?? 'http://localhost:3001/auth/login',
@@ -67,8 +70,12 @@ export function wristbandOptionsFromEnv(
     ...(allowedClientIds ? { bearer: { allowedClientIds } } : {}),
   };
   const names: Partial<Record<WristbandOptionField, string>> = ENV;
-  for (const p of findOptionProblems(options, env.NODE_ENV))
-    problems.push(`${names[p.field] ?? p.field} ${p.message}`);
+  for (const p of findOptionProblems(options, env.NODE_ENV)) {
+    const message = p.related
+      ? p.message.replace(p.related, names[p.related] ?? p.related)
+      : p.message;
+    problems.push(`${names[p.field] ?? p.field} ${message}`);
+  }
   if (problems.length) throw new WristbandConfigurationError(problems);
   return options;
 }

@@ -1,5 +1,6 @@
 // Over 300 lines on purpose: every option's rule sits in one place, so one startup error can name every bad
 // field at once; the rules are a flat list, read one at a time.
+import { readClientSecretFile } from './client-secret.source.js';
 import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
@@ -33,6 +34,7 @@ export type WristbandOptionField =
   | 'applicationVanityDomain'
   | 'clientId'
   | 'clientSecret'
+  | 'clientSecretFile'
   | 'callbackUrl'
   | 'loginUrl'
   | 'scopes'
@@ -57,6 +59,8 @@ export type WristbandOptionField =
 export interface OptionProblem {
   field: WristbandOptionField;
   message: string;
+  /** Another field the message names, for callers that translate field names (e.g. to variables). */
+  related?: WristbandOptionField;
 }
 
 /** Every problem of the options at once; never echoes a secret. */
@@ -71,7 +75,7 @@ export function findOptionProblems(
   else if (!HOST_PORT.test(o.applicationVanityDomain))
     add('applicationVanityDomain', 'must be a host[:port] without scheme or path');
   if (!o.clientId) add('clientId', 'is required');
-  if (!o.clientSecret) add('clientSecret', 'is required');
+  checkClientSecret(o, problems);
 
   const allowHttp = o.dangerouslyAllowHttp === true;
   if (allowHttp && nodeEnv === 'production')
@@ -192,6 +196,33 @@ export function findOptionProblems(
 }
 
 type AddProblem = (field: WristbandOptionField, message: string) => void;
+
+/** Exactly one of `clientSecret` and `clientSecretFile`; the file readable and not empty (content never shown). */
+function checkClientSecret(o: Partial<WristbandModuleOptions>, problems: OptionProblem[]): void {
+  const hasSecret = o.clientSecret !== undefined && o.clientSecret !== '';
+  const hasFile = o.clientSecretFile !== undefined && o.clientSecretFile !== '';
+  const related = 'clientSecretFile';
+  if (hasSecret && hasFile)
+    problems.push({
+      field: 'clientSecret',
+      related,
+      message: 'and clientSecretFile are both set: set exactly one',
+    });
+  else if (!hasSecret && !hasFile)
+    problems.push({
+      field: 'clientSecret',
+      related,
+      message: 'or clientSecretFile is required: set exactly one',
+    });
+  else if (hasFile) {
+    const read =
+      typeof o.clientSecretFile === 'string'
+        ? readClientSecretFile(o.clientSecretFile)
+        : { problem: 'must be a file path' };
+    if ('problem' in read) problems.push({ field: 'clientSecretFile', message: read.problem });
+  } else if (typeof o.clientSecret !== 'string')
+    problems.push({ field: 'clientSecret', message: 'must be a string' });
+}
 
 /**
  * Wristband sends the browser to `callbackUrl`: while the module serves the auth routes, that must be
@@ -358,7 +389,7 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
   return {
     applicationVanityDomain: vanity,
     clientId: o.clientId,
-    clientSecret: o.clientSecret,
+    ...clientSecretOptions(o),
     callbackUrl,
     loginUrl: o.loginUrl ?? defaults.loginUrl,
     scopes: o.scopes ?? ['openid', 'offline_access', 'email', 'profile', 'roles'],
@@ -439,6 +470,17 @@ export function isSafeRelativePath(path: string): boolean {
  */
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** The secret now (the file read once more: validation read it a moment ago) and the file to read later. */
+function clientSecretOptions(
+  o: WristbandModuleOptions,
+): Pick<ResolvedWristbandOptions, 'clientSecret' | 'clientSecretFile'> {
+  if (!o.clientSecretFile) return { clientSecret: o.clientSecret! };
+  const read = readClientSecretFile(o.clientSecretFile);
+  if ('problem' in read)
+    throw new WristbandConfigurationError([`clientSecretFile ${read.problem}`]);
+  return { clientSecret: read.secret, clientSecretFile: o.clientSecretFile };
 }
 
 function allowedClientIds(b: WristbandModuleOptions['bearer']): readonly string[] | undefined {

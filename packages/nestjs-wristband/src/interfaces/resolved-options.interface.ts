@@ -9,7 +9,10 @@ import type {
 export interface ResolvedWristbandOptions {
   applicationVanityDomain: string;
   clientId: string;
+  /** The secret at startup: `clientSecret`, or the content of `clientSecretFile`. */
   clientSecret: string;
+  /** Read again after `invalid_client` (see `ClientSecretSource`). */
+  clientSecretFile?: string;
   callbackUrl: string;
   loginUrl: string;
   scopes: string[];

@@ -7,8 +7,15 @@ export interface WristbandModuleOptions {
   applicationVanityDomain: string;
   /** OAuth2 client id of the Wristband "Backend Server" client. */
   clientId: string;
-  /** OAuth2 client secret. Never logged. */
-  clientSecret: string;
+  /** OAuth2 client secret. Never logged. Set this or `clientSecretFile`, not both. */
+  clientSecret?: string;
+  /**
+   * Path of a file holding the client secret (a trailing newline is ignored), as Kubernetes secret volumes,
+   * Docker secrets and Vault agents provide it. Read at startup (unreadable or empty: startup error); read
+   * again when Wristband answers `invalid_client` (at most once every 5 s), and the call is sent once more
+   * when the secret changed: a rotated secret is picked up without a restart. Set this or `clientSecret`.
+   */
+  clientSecretFile?: string;
   /**
    * Absolute callback URL registered at Wristband. Default `http://localhost:3001/{authRoutePrefix}/callback`.
    * `https`, or `http` on a loopback host (`localhost`, `127.x.x.x`, `[::1]`) outside production, or any
