@@ -1,15 +1,16 @@
 /**
- * The app as `npm run bench` runs it: the production build (`dist/`), set up exactly like
- * `dist/main.js`, plus a reference route only the benchmark uses.
+ * The app as `npm run bench` runs it: the production build (`dist/`), created exactly like `dist/main.js`
+ * does (`createHttpApp`, on the adapter `HTTP_ADAPTER` names), plus routes only the benchmark uses.
  *
  * `GET /bench/floor` sits behind a guard that does nothing, takes `@CurrentUser()` like `/api/me` and
  * answers the same body as `/api/me` (the bench sets it once with `PUT /bench/floor`). Driven with the
  * same session cookie as `/api/me`, it measures what Nest's guard and parameter pipeline, the cookie
- * header and the larger body cost by themselves: the part of the gap to `/health` that no guard
- * implementation can remove. It sits right after `/api/me` in Express's route list. Both routes are
- * public to everyone else: they do nothing useful.
+ * header and the larger body cost by themselves: the part of a request no guard implementation can
+ * remove. On Express it sits right after `/api/me` in the route list (Fastify's router does not depend
+ * on order). `GET /bench/caches` reports the app's memory and the two credential caches (entries and their
+ * estimated bytes, read from the package's internals), after a memory-reducing full collection with `?gc=1`. These routes do nothing useful to anyone else.
  *
- * With BENCH_COMPARE=1 it also serves the comparison routes of scripts/bench-compare.ts.
+ * With BENCH_COMPARE=1 it also serves the comparison routes of scripts/bench-compare.ts (Express only).
  */
 import 'reflect-metadata';
 import {
@@ -19,10 +20,11 @@ import {
   Injectable,
   Module,
   Put,
+  Query,
   UseGuards,
   type CanActivate,
+  type INestApplication,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ResolvedWristbandOptions } from 'nestjs-wristband';
 
@@ -31,10 +33,17 @@ const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
 const { AppModule } = (await import(
   dist('app.module.js')
 )) as typeof import('../src/app.module.js');
-const { setUpHttpApp } = (await import(
+const { createHttpApp } = (await import(
   dist('app.setup.js')
 )) as typeof import('../src/app.setup.js');
-const { CurrentUser, Public, SessionService, WRISTBAND_OPTIONS } = await import('nestjs-wristband');
+const {
+  BearerTokenVerifier,
+  CurrentUser,
+  Public,
+  SESSION_STORE,
+  SessionService,
+  WRISTBAND_OPTIONS,
+} = await import('nestjs-wristband');
 
 @Injectable()
 class PassThroughGuard implements CanActivate {
@@ -44,6 +53,13 @@ class PassThroughGuard implements CanActivate {
 }
 
 let floorBody: Record<string, unknown> = {};
+
+/** An lru-cache inside a package object, by field name (bench only: these are internals). */
+type Lru = { size: number; calculatedSize: number; max: number; maxSize: number };
+const lruIn = (holder: unknown, field: string): Lru | undefined =>
+  (holder as Record<string, Lru | undefined> | undefined)?.[field];
+const lruFigures = (c: Lru | undefined) =>
+  c && { entries: c.size, bytes: c.calculatedSize, maxEntries: c.max, maxBytes: c.maxSize };
 
 @Public()
 @Controller('bench')
@@ -59,10 +75,26 @@ class BenchFloorController {
     floorBody = body;
     return { ok: true };
   }
+
+  /**
+   * `?gc=1`: what is still held after a full, memory-reducing collection (the bench starts the app with
+   * --expose-gc): what V8's memory reducer gives back by itself once an app goes idle.
+   */
+  @Get('caches')
+  caches(@Query('gc') collect?: string) {
+    if (collect === '1')
+      globalThis.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    return {
+      memory: process.memoryUsage(),
+      sessions: lruFigures(lruIn(app.get(SESSION_STORE), 'opened')),
+      bearer: lruFigures(lruIn(app.get(BearerTokenVerifier), 'cache')),
+    };
+  }
 }
 
+const adapter = process.env.HTTP_ADAPTER === 'fastify' ? 'fastify' : 'express';
 const compare =
-  process.env.BENCH_COMPARE === '1'
+  process.env.BENCH_COMPARE === '1' && adapter === 'express'
     ? await (
         await import('./bench-compare.js')
       ).benchCompareModule(() => ({
@@ -79,12 +111,12 @@ const compare =
 })
 class BenchAppModule {}
 
-const app = await NestFactory.create<NestExpressApplication>(BenchAppModule, {
+const app: INestApplication = await createHttpApp(BenchAppModule, {
+  adapter,
   logger: ['error', 'warn'],
 });
-setUpHttpApp(app);
 await app.init();
-placeBenchRoutesBesideMe(app);
+if (adapter === 'express') placeBenchRoutesBesideMe(app as NestExpressApplication);
 await app.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
 
 /**
