@@ -15,6 +15,7 @@ export const WRISTBAND_ENV_VARIABLES = {
   dangerouslyAllowHttp: 'WRISTBAND_DANGEROUSLY_ALLOW_HTTP',
   sessionSecrets: 'SESSION_SECRETS',
   redisUrl: 'REDIS_URL',
+  'redis.clusterNodes': 'REDIS_CLUSTER_NODES',
   'bearer.allowedClientIds': 'WRISTBAND_BEARER_ALLOWED_CLIENT_IDS',
 } as const satisfies Partial<
   Record<WristbandOptionField | 'isApplicationCustomDomainActive', string>
@@ -23,7 +24,8 @@ export const WRISTBAND_ENV_VARIABLES = {
 const ENV = WRISTBAND_ENV_VARIABLES;
 
 /**
- * The module's options from environment variables (`WRISTBAND_*`, `SESSION_SECRETS`, `REDIS_URL`), so
+ * The module's options from environment variables (`WRISTBAND_*`, `SESSION_SECRETS`, `REDIS_URL` or
+ * `REDIS_CLUSTER_NODES`), so
  * `WristbandModule.forRoot(wristbandOptionsFromEnv())` is a whole setup. Throws one
  * `WristbandConfigurationError` naming every bad variable, never a value. The graph options
  * (`globalGuard`, `registerAuthRoutes`) are not read from the environment: they belong in code.
@@ -53,6 +55,10 @@ export function wristbandOptionsFromEnv(
   };
 
   const allowedClientIds = list(ENV['bearer.allowedClientIds']);
+  // Set but listing nothing is an error (the validator says so), not "no Redis".
+  const clusterNodes = value(ENV['redis.clusterNodes'])
+    ? (list(ENV['redis.clusterNodes']) ?? [])
+    : undefined;
   const options: WristbandModuleFactoryOptions = {
     applicationVanityDomain: value(ENV.applicationVanityDomain) ?? '',
     clientId: value(ENV.clientId) ?? '',
@@ -67,6 +73,7 @@ export function wristbandOptionsFromEnv(
     dangerouslyAllowHttp: flag(ENV.dangerouslyAllowHttp),
     sessionSecrets: list(ENV.sessionSecrets) ?? [],
     ...(value(ENV.redisUrl) ? { redisUrl: value(ENV.redisUrl) } : {}),
+    ...(clusterNodes ? { redis: { clusterNodes } } : {}),
     ...(allowedClientIds ? { bearer: { allowedClientIds } } : {}),
   };
   const names: Partial<Record<WristbandOptionField, string>> = ENV;

@@ -2,6 +2,7 @@
 // field at once; the rules are a flat list, read one at a time.
 import { readClientSecretFile } from './client-secret.source.js';
 import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
+import { parseRedisClusterNodes } from './session/redis-cluster-nodes.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
 import type { SessionStore } from './session/session-store.interface.js';
@@ -23,7 +24,8 @@ const ROUTE_PREFIX = /^(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)(?:\/[A-Za-z0-9_~-][A-Z
 const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const COOKIE_PREFIX = /^[A-Za-z0-9_-]{1,40}$/;
-const REDIS_KEY_PREFIX = /^[\x21-\x7e]{1,100}$/;
+/** No `{` or `}`: the store sets its own Redis Cluster hash tags. */
+const REDIS_KEY_PREFIX = /^[\x21-\x7a\x7c\x7e]{1,100}$/;
 /** The refresh lock is renewed every third of its lifetime, and at most every 100 ms. */
 const MIN_LOCK_TTL_MS = 300;
 /** An OAuth2 client id as Wristband issues them; no spaces or commas, so a comma list can carry them. */
@@ -52,6 +54,7 @@ export type WristbandOptionField =
   | 'authRoutePrefix'
   | 'redisUrl'
   | 'redis'
+  | 'redis.clusterNodes'
   | 'sessionStore'
   | 'requestUserAccessor'
   | 'metrics';
@@ -69,7 +72,8 @@ export function findOptionProblems(
   nodeEnv = process.env.NODE_ENV,
 ): OptionProblem[] {
   const problems: OptionProblem[] = [];
-  const add: AddProblem = (field, message) => problems.push({ field, message });
+  const add: AddProblem = (field, message, related) =>
+    problems.push({ field, message, ...(related ? { related } : {}) });
 
   if (!o.applicationVanityDomain) add('applicationVanityDomain', 'is required (host[:port])');
   else if (!HOST_PORT.test(o.applicationVanityDomain))
@@ -195,7 +199,11 @@ export function findOptionProblems(
   return problems;
 }
 
-type AddProblem = (field: WristbandOptionField, message: string) => void;
+type AddProblem = (
+  field: WristbandOptionField,
+  message: string,
+  related?: WristbandOptionField,
+) => void;
 
 /** Exactly one of `clientSecret` and `clientSecretFile`; the file readable and not empty (content never shown). */
 function checkClientSecret(o: Partial<WristbandModuleOptions>, problems: OptionProblem[]): void {
@@ -258,11 +266,21 @@ function checkRedis(o: Partial<WristbandModuleOptions>, add: AddProblem): void {
       'sessionStore',
       'cannot be combined with a Redis URL (redisUrl / redis.url): choose one session store',
     );
+  if (r.clusterNodes !== undefined) {
+    for (const problem of parseRedisClusterNodes(r.clusterNodes).problems)
+      add('redis.clusterNodes', problem);
+    if (o.redisUrl !== undefined)
+      add('redis.clusterNodes', 'and redisUrl cannot both be set: keep one', 'redisUrl');
+    if (r.url !== undefined)
+      add('redis.clusterNodes', 'and redis.url cannot both be set: keep one');
+    if (o.sessionStore !== undefined)
+      add('sessionStore', 'cannot be combined with redis.clusterNodes: choose one session store');
+  }
   if (
     r.keyPrefix !== undefined &&
     !(typeof r.keyPrefix === 'string' && REDIS_KEY_PREFIX.test(r.keyPrefix))
   )
-    add('redis', 'keyPrefix must be 1-100 printable ASCII characters without spaces');
+    add('redis', 'keyPrefix must be 1-100 printable ASCII characters without spaces, { or }');
   checkPositiveInt(r.commandTimeoutMs, 'redis', 'commandTimeoutMs', add);
   checkPositiveInt(r.connectTimeoutMs, 'redis', 'connectTimeoutMs', add);
   checkPositiveInt(r.maxReconnectDelayMs, 'redis', 'maxReconnectDelayMs', add);
@@ -386,6 +404,7 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
   const callbackUrl = o.callbackUrl ?? defaults.callbackUrl;
   const names = cookieNames(o);
   const redisUrl = o.redisUrl ?? o.redis?.url;
+  const clusterNodes = o.redis?.clusterNodes;
   return {
     applicationVanityDomain: vanity,
     clientId: o.clientId,
@@ -432,10 +451,13 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
     },
     redisUrl,
     redis:
-      redisUrl === undefined
+      redisUrl === undefined && clusterNodes === undefined
         ? undefined
         : {
-            url: redisUrl,
+            ...(redisUrl !== undefined ? { url: redisUrl } : {}),
+            ...(clusterNodes !== undefined
+              ? { cluster: parseRedisClusterNodes(clusterNodes).target! }
+              : {}),
             keyPrefix: o.redis?.keyPrefix ?? 'wristband:',
             commandTimeoutMs: o.redis?.commandTimeoutMs ?? 1000,
             connectTimeoutMs: o.redis?.connectTimeoutMs ?? 2000,

@@ -1,5 +1,6 @@
 import type { FactoryProvider } from '@nestjs/common';
 import type { LRUCache } from 'lru-cache';
+import { Cluster, type Redis } from 'ioredis';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
 import { AppSessionStore } from './session/app-session.store.js';
@@ -99,13 +100,40 @@ describe('option wiring', () => {
       expect(store).toBeInstanceOf(RedisSessionStore);
       expect(store.keyPrefix).toBe('app:');
       expect(peek<number>(store, 'endedMarkerMs')).toBe(900_000);
-      const { commandTimeout, connectTimeout, retryStrategy } = store.redis.options;
+      const { commandTimeout, connectTimeout, retryStrategy } = (store.redis as Redis).options;
       expect([commandTimeout, connectTimeout, retryStrategy?.(20)]).toEqual([300, 700, 4000]);
       const coordinator = coordinatorFor(store, options);
       expect(coordinator).toBeInstanceOf(RedisRefreshCoordinator);
       expect(
         ['lockTtlMs', 'pollIntervalMs', 'maxWaitMs'].map((f) => peek<number>(coordinator, f)),
       ).toEqual([3000, 25, 8000]);
+    } finally {
+      await store.onModuleDestroy();
+    }
+  });
+
+  it('redis.clusterNodes: the store and the refresh lock on a Redis Cluster client, password for every node', async () => {
+    const options = resolveWristbandOptions({
+      ...base,
+      redis: {
+        clusterNodes: ['redis://:cluster-pass@127.0.0.1:1', '127.0.0.1:2'],
+        commandTimeoutMs: 300,
+      },
+    });
+    const store = (await storeFor(options)) as RedisSessionStore;
+    try {
+      expect(store.redis).toBeInstanceOf(Cluster);
+      const cluster = store.redis as Cluster;
+      expect(peek<unknown>(cluster, 'startupNodes')).toEqual([
+        { host: '127.0.0.1', port: 1 },
+        { host: '127.0.0.1', port: 2 },
+      ]);
+      expect(cluster.options.redisOptions).toMatchObject({
+        password: 'cluster-pass',
+        commandTimeout: 300,
+      });
+      expect(cluster.options).toMatchObject({ enableOfflineQueue: false, retryDelayOnFailover: 0 });
+      expect(coordinatorFor(store, options)).toBeInstanceOf(RedisRefreshCoordinator);
     } finally {
       await store.onModuleDestroy();
     }

@@ -8,7 +8,7 @@ import { CookieSealer } from './session/cookie-sealer.js';
 import { CookieSessionStore } from './session/cookie-session.store.js';
 import { AppSessionStore } from './session/app-session.store.js';
 import { RedisSessionStore } from './session/redis-session.store.js';
-import { loadRedisClientClass, RedisConnection } from './session/redis.connection.js';
+import { loadIoredis, RedisConnection } from './session/redis.connection.js';
 import { SESSION_STORE, type SessionStore } from './session/session-store.interface.js';
 import {
   InProcessRefreshCoordinator,
@@ -39,7 +39,7 @@ export const cookieSealerProvider: Provider = {
   useFactory: (options: ResolvedWristbandOptions) => new CookieSealer(options.sessionSecrets),
 };
 
-/** The app's own store when it gave one; Redis sessions when a Redis URL is set; sealed cookies otherwise. */
+/** The app's own store when it gave one; Redis sessions when Redis (or a Redis Cluster) is set; sealed cookies otherwise. */
 export const sessionStoreProvider: Provider = {
   provide: SESSION_STORE,
   inject: [CookieSealer, WRISTBAND_OPTIONS],

@@ -1,3 +1,4 @@
+import type { RedisClusterTarget } from '../session/redis-cluster-nodes.js';
 import type { SessionStore } from '../session/session-store.interface.js';
 import type {
   AuthStrategyName,
@@ -63,7 +64,12 @@ export interface ResolvedWristbandOptions {
   /** Same as `redis.url`. */
   redisUrl?: string;
   /** Set when sessions live in Redis. */
-  redis?: Required<RedisStoreOptions>;
+  redis?: Required<Omit<RedisStoreOptions, 'url' | 'clusterNodes'>> & {
+    /** One Redis: its URL. */
+    url?: string;
+    /** A Redis Cluster: from `clusterNodes`. */
+    cluster?: RedisClusterTarget;
+  };
   /** The app's own session store, when it gave one. */
   sessionStore?: SessionStore;
     cacheMaxBytes: number;

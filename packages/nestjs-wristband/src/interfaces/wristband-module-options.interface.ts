@@ -81,7 +81,7 @@ export interface WristbandModuleOptions {
    * holds only a sealed id. Same as `redis.url` (set one of them).
    */
   redisUrl?: string;
-  /** Redis tuning; applies when a Redis URL is set (`redisUrl` or `redis.url`). */
+  /** Redis: a Redis Cluster (`redis.clusterNodes`) and tuning; applies when Redis is configured. */
   redis?: RedisStoreOptions;
   /**
    * Your own session store (e.g. on your database), used instead of the sealed-cookie and Redis stores:
@@ -192,9 +192,17 @@ export interface RedisStoreOptions {
   /** Connection URL, `redis://[[user]:password@]host:port/db` or `rediss://…`. Same as `redisUrl` (set one). */
   url?: string;
   /**
+   * A Redis Cluster instead of one Redis (not with a URL): seed nodes, each `host:port` or
+   * `redis://[[user]:password@]host:port` / `rediss://…`. The user name, password and TLS (`rediss://`)
+   * apply to every node: give them on one entry or the same on all. The client learns the other nodes
+   * from these. Key layout and behaviour are the same as on one Redis. Env: `REDIS_CLUSTER_NODES`
+   * (comma-separated).
+   */
+  clusterNodes?: string[];
+  /**
    * Prefix of every key the module writes (sessions, their per-user index, ended-session markers,
    * refresh locks), so several apps can share one Redis: 1-100 printable ASCII characters without
-   * spaces. Default `wristband:`.
+   * spaces, `{` or `}` (the module sets the Redis Cluster hash tags itself). Default `wristband:`.
    */
   keyPrefix?: string;
   /** Longest wait for one Redis command before the request answers 503, in milliseconds. Default 1000. */
