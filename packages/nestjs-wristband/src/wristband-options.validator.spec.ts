@@ -215,7 +215,7 @@ describe('cookie names and cache sizes', () => {
       cookieName: 'wb_session',
       csrfCookieName: 'CSRF-TOKEN',
       cacheMaxEntries: 10_000,
-      cacheMaxBytes: 32 * 1024 * 1024,
+      cacheMaxBytes: 48 * 1024 * 1024,
     });
     expect(o.login).toEqual({
       stateCookiePrefix: 'wb_login_',

@@ -20,8 +20,12 @@ const DEFAULT_APP_ORIGIN = 'http://localhost:3001';
 const DEFAULT_AUTH_ROUTE_PREFIX = 'auth';
 /** Path segments Nest routes literally (no `:param`, no wildcard), joined by `/`. */
 const ROUTE_PREFIX = /^(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/;
-/** Per cache (sessions, bearer tokens): 10k Wristband sessions or tokens fit in it with room to spare. */
-const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+/**
+ * 10k typical Wristband sessions (about 4.9 KB each by the caches' estimate) and 10k access tokens (about
+ * 2.6 KB) fit; the two together hold at most about 64 MB of real heap (the estimate is high by a fifth).
+ */
+const DEFAULT_SESSION_CACHE_MAX_BYTES = 48 * 1024 * 1024;
+const DEFAULT_BEARER_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const COOKIE_PREFIX = /^[A-Za-z0-9_-]{1,40}$/;
 /** No `{` or `}`: the store sets its own Redis Cluster hash tags. */
@@ -142,6 +146,7 @@ export function findOptionProblems(
   checkPositiveInt(s.idleTimeoutSeconds, 'session', 'idleTimeoutSeconds', add);
   checkPositiveInt(s.absoluteTimeoutSeconds, 'session', 'absoluteTimeoutSeconds', add);
   checkPositiveInt(s.cacheMaxEntries, 'session', 'cacheMaxEntries', add);
+  checkPositiveInt(s.cacheMaxBytes, 'session', 'cacheMaxBytes', add);
   checkCookieNames(o, add);
   const t = o.tokens ?? {};
   checkPositiveInt(t.requestTimeoutMs, 'tokens', 'requestTimeoutMs', add);
@@ -151,12 +156,12 @@ export function findOptionProblems(
   checkPositiveInt(t.recentRefreshCacheMaxEntries, 'tokens', 'recentRefreshCacheMaxEntries', add);
   if (
     t.expiryBufferSeconds !== undefined &&
-  checkPositiveInt(s.cacheMaxBytes, 'session', 'cacheMaxBytes', add);
     !(Number.isInteger(t.expiryBufferSeconds) && t.expiryBufferSeconds >= 0)
   )
     add('tokens', 'expiryBufferSeconds must be an integer ≥ 0');
   const b = o.bearer ?? {};
   checkPositiveInt(b.cacheMaxEntries, 'bearer', 'cacheMaxEntries', add);
+  checkPositiveInt(b.cacheMaxBytes, 'bearer', 'cacheMaxBytes', add);
   checkPositiveInt(b.jwksCooldownMs, 'bearer', 'jwksCooldownMs', add);
   if (b.allowedClientIds !== undefined) {
     if (!Array.isArray(b.allowedClientIds) || b.allowedClientIds.length === 0)
@@ -166,7 +171,6 @@ export function findOptionProblems(
       );
     else if (b.allowedClientIds.some((id) => typeof id !== 'string' || !CLIENT_ID.test(id)))
       add('bearer.allowedClientIds', 'must be client ids without spaces or commas');
-  checkPositiveInt(b.cacheMaxBytes, 'bearer', 'cacheMaxBytes', add);
     if (b.expectedClientId !== undefined)
       add(
         'bearer.allowedClientIds',
@@ -430,7 +434,7 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
       cookieName: names.session,
       csrfCookieName: names.csrf,
       cacheMaxEntries: o.session?.cacheMaxEntries ?? 10_000,
-      cacheMaxBytes: o.session?.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+      cacheMaxBytes: o.session?.cacheMaxBytes ?? DEFAULT_SESSION_CACHE_MAX_BYTES,
     },
     login: { stateCookiePrefix: names.loginStatePrefix, returnUrlCookieName: names.returnUrl },
     tokens: {
@@ -447,6 +451,7 @@ export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWris
       expectedAppId: o.bearer?.expectedAppId,
       clockToleranceSeconds: o.bearer?.clockToleranceSeconds ?? 5,
       cacheMaxEntries: o.bearer?.cacheMaxEntries ?? 10_000,
+      cacheMaxBytes: o.bearer?.cacheMaxBytes ?? DEFAULT_BEARER_CACHE_MAX_BYTES,
       jwksCooldownMs: o.bearer?.jwksCooldownMs ?? 30_000,
     },
     redisUrl,
@@ -520,7 +525,6 @@ function parseUrl(value: string): URL | undefined {
 
 function checkPositiveInt(
   value: number | undefined,
-      cacheMaxBytes: o.bearer?.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   field: WristbandOptionField,
   name: string,
   add: AddProblem,

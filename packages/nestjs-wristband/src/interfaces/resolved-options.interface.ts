@@ -41,6 +41,7 @@ export interface ResolvedWristbandOptions {
     cookieName: string;
     csrfCookieName: string;
     cacheMaxEntries: number;
+    cacheMaxBytes: number;
   };
   login: { stateCookiePrefix: string; returnUrlCookieName: string };
   tokens: {
@@ -49,7 +50,6 @@ export interface ResolvedWristbandOptions {
     refreshMaxAttempts: number;
     refreshBudgetMs: number;
     retryBaseDelayMs: number;
-    cacheMaxBytes: number;
     recentRefreshCacheMaxEntries: number;
   };
   authStrategies: AuthStrategyName[];
@@ -59,6 +59,7 @@ export interface ResolvedWristbandOptions {
     expectedAppId?: string;
     clockToleranceSeconds: number;
     cacheMaxEntries: number;
+    cacheMaxBytes: number;
     jwksCooldownMs: number;
   };
   /** Same as `redis.url`. */
@@ -72,7 +73,6 @@ export interface ResolvedWristbandOptions {
   };
   /** The app's own session store, when it gave one. */
   sessionStore?: SessionStore;
-    cacheMaxBytes: number;
   requestUserAccessor: boolean;
   fetch: typeof fetch;
   /** Set when metrics are on. */

@@ -163,6 +163,13 @@ export interface SessionOptions {
    * (sealed-cookie store only), in entries of a few KB. Default 10000.
    */
   cacheMaxEntries?: number;
+  /**
+   * Upper bound of the memory those opened cookies take, in bytes (an upper estimate per entry: the
+   * sealed value, the session, the cache's slots; about 5 KB for a typical Wristband session).
+   * Whichever of `cacheMaxEntries` and `cacheMaxBytes` is reached first evicts the least recently used.
+   * Default 50331648 (48 MiB).
+   */
+  cacheMaxBytes?: number;
 }
 
 /** Cookies of a login in progress (between `/auth/login` and `/auth/callback`). */
@@ -182,13 +189,6 @@ export interface LoginOptions {
 
 /** Redis options (`redis`). The URL also works as the top-level `redisUrl`. */
 export interface RedisStoreOptions {
-  /**
-   * Upper bound of the memory those opened cookies take, in bytes (an upper estimate per entry: the
-   * sealed value, the session, the cache's slots; about 3-6 KB for a Wristband session). Whichever of
-   * `cacheMaxEntries` and `cacheMaxBytes` is reached first evicts the least recently used. Default
-   * 33554432 (32 MiB).
-   */
-  cacheMaxBytes?: number;
   /** Connection URL, `redis://[[user]:password@]host:port/db` or `rediss://…`. Same as `redisUrl` (set one). */
   url?: string;
   /**
@@ -273,13 +273,13 @@ export interface BearerOptions {
   clockToleranceSeconds?: number;
   /** Verified tokens kept in memory until they expire. Default 10000 entries. */
   cacheMaxEntries?: number;
+  /**
+   * Upper bound of the memory those verified tokens take, in bytes (an upper estimate per entry: the
+   * token, its user and claims, the cache's slots; about 2.6 KB for a typical Wristband access token).
+   * Whichever of `cacheMaxEntries` and `cacheMaxBytes` is reached first evicts the least recently used.
+   * Default 33554432 (32 MiB).
+   */
+  cacheMaxBytes?: number;
   /** Minimum time between two JWKS fetches, in milliseconds. Default 30000. */
   jwksCooldownMs?: number;
 }
-  /**
-   * Upper bound of the memory those verified tokens take, in bytes (an upper estimate per entry: the
-   * token, its user and claims, the cache's slots; about 3-5 KB for a Wristband access token). Whichever
-   * of `cacheMaxEntries` and `cacheMaxBytes` is reached first evicts the least recently used. Default
-   * 33554432 (32 MiB).
-   */
-  cacheMaxBytes?: number;

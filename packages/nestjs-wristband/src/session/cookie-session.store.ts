@@ -27,7 +27,7 @@ export class CookieSessionStore implements SessionStore {
     /** Opened cookies kept (option `session.cacheMaxEntries`). */
     cacheMaxEntries = 10_000,
     /** Estimated heap bytes they may take (option `session.cacheMaxBytes`). */
-    cacheMaxBytes = 32 * 1024 * 1024,
+    cacheMaxBytes = 48 * 1024 * 1024,
   ) {
     this.opened = new LRUCache({
       max: cacheMaxEntries,
