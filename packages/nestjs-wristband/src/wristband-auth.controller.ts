@@ -25,6 +25,7 @@ import { WristbandApiClient } from './wristband-api.client.js';
 import type { WristbandLoginResult } from './wristband.strategy.js';
 import { applicationLoginPageUrl, logoutUrl, normalizeTenantName } from './wristband-urls.js';
 import { assertCsrfToken } from './session/csrf.js';
+import { AuthEventRecorder } from './events/auth-event.recorder.js';
 import {
   AccessDeniedError,
   AuthenticationRequiredError,
@@ -53,6 +54,7 @@ export class WristbandAuthController {
     private readonly sessions: SessionService,
     private readonly tokens: TokenRefreshService,
     private readonly api: WristbandApiClient,
+    private readonly recorder: AuthEventRecorder,
   ) {}
 
   /**
@@ -80,11 +82,13 @@ export class WristbandAuthController {
     try {
       await this.sessions.create(headers, result.session);
     } catch (err) {
+      this.recorder.loginFailed(rawRequestOf(req), err, result.session);
       // No session will hold these tokens (store down, session too large): do not leave them valid.
       if (result.session.refreshToken)
         await this.api.revoke(result.session.refreshToken).catch(() => undefined);
       throw err;
     }
+    this.recorder.loginSucceeded(rawRequestOf(req), result.session);
     sendRedirect(res, result.returnUrl ?? this.options.defaultReturnPath);
   }
 
@@ -98,9 +102,11 @@ export class WristbandAuthController {
   async logout(@Req() req: AuthRequest, @Res() res: AuthResponse): Promise<void> {
     const foreign = foreignInitiator(rawRequestOf(req), this.options.appOrigin);
     if (foreign) {
-      throw new CrossSiteRequestError(
+      const error = new CrossSiteRequestError(
         `Logout was started by another site (${foreign}): log out from this application's pages, or POST ${this.routePath('logout')} with x-csrf-token`,
       );
+      this.recorder.refused(rawRequestOf(req), error);
+      throw error;
     }
     await this.endSession(rawRequestOf(req), res);
   }
@@ -112,12 +118,17 @@ export class WristbandAuthController {
     const req = rawRequestOf(request);
     const lookup = await this.sessions.load(req);
     // A cross-site form post carries no SameSite=Lax cookie: refuse it rather than clear cookies.
-    if (lookup.status === 'none')
-      throw new AccessDeniedError(
-        'csrf_failed',
-        'Logout by POST needs the session cookie and x-csrf-token',
-      );
-    if (lookup.status === 'ok') assertCsrfToken(req, lookup.session);
+    try {
+      if (lookup.status === 'none')
+        throw new AccessDeniedError(
+          'csrf_failed',
+          'Logout by POST needs the session cookie and x-csrf-token',
+        );
+      if (lookup.status === 'ok') assertCsrfToken(req, lookup.session);
+    } catch (err) {
+      this.recorder.refused(req, err, lookup.status === 'ok' ? lookup.session : undefined);
+      throw err;
+    }
     await this.endSession(req, res);
   }
 
@@ -172,6 +183,7 @@ export class WristbandAuthController {
     await this.sessions.destroy(headers, session).catch((err: unknown) => {
       this.logger.warn(`Session store failed during logout: ${(err as Error).message}`);
     });
+    this.recorder.logout(req, session);
     const tenantName = session?.tenantName ?? normalizeTenantName(queryParam(req, 'tenant_name'));
     const target = tenantName
       ? logoutUrl(

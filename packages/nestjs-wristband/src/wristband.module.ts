@@ -83,6 +83,8 @@ const exported = [
   // For an app's own catch-all filter, which Nest may ask before this one: it can hand Wristband's errors over.
   WristbandExceptionFilter,
   WristbandEvents,
+  // For WristbandGuard, which Nest builds in each module that uses it.
+  AuthEventRecorder,
   WristbandHealthIndicator,
   WristbandRedisHealthIndicator,
 ];

@@ -34,6 +34,9 @@ const MAX_USER_AGENT = 256;
  */
 @Injectable()
 export class AuthEventRecorder {
+  /** Who errors are about, while they are alive (see `attribute`). */
+  private readonly subjects = new WeakMap<object, EventSubject>();
+
   constructor(
     private readonly events: WristbandEvents,
     private readonly metrics: WristbandMetrics,
@@ -56,9 +59,19 @@ export class AuthEventRecorder {
     this.publish(req, who ?? {}, { type: 'logout' });
   }
 
+  /**
+   * Names who an error is about (the session it was thrown for), for the denial recorded later where the
+   * error surfaces. Returns the error.
+   */
+  attribute<E>(error: E, who: EventSubject): E {
+    if (typeof error === 'object' && error !== null) this.subjects.set(error, who);
+    return error;
+  }
+
   /** `WristbandGuard` refused the request with `error` (a `WristbandError`; anything else is not a denial). */
-  guardDenied(req: EventRequest, error: unknown, who: EventSubject = {}): void {
+  guardDenied(req: EventRequest, error: unknown, who?: EventSubject): void {
     if (!(error instanceof WristbandError)) return;
+    who ??= this.subjects.get(error) ?? {};
     this.metrics.guardDenied(error.code);
     if (error.code === 'session_expired') {
       this.metrics.sessionEnded('expired');

@@ -16,7 +16,8 @@ import { BearerTokenVerifier } from '../jwt/bearer-token.verifier.js';
 import { assertCsrfToken } from '../session/csrf.js';
 import { SessionService } from '../session/session.service.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
-import { RoutePolicies } from './route-policy.js';
+import { RoutePolicies, type RoutePolicy } from './route-policy.js';
+import { AuthEventRecorder } from '../events/auth-event.recorder.js';
 import { userFromSession } from '../wristband-user.factory.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 
@@ -45,6 +46,7 @@ export class WristbandGuard implements CanActivate {
     private readonly bearer: BearerTokenVerifier,
     private readonly authorization: AuthorizationService,
     private readonly requestUser: RequestUserBinding,
+    private readonly recorder: AuthEventRecorder,
   ) {
     this.policies = new RoutePolicies(reflector, options.authStrategies);
   }
@@ -69,17 +71,37 @@ export class WristbandGuard implements CanActivate {
     const user = credential && this.knownUser(exchange, credential, safe);
     if (user) {
       keepOutOfSharedCaches(exchange.res);
-      if (policy.roles || policy.tenantScope) this.authorization.authorize(context, policy, user);
+      if (policy.roles || policy.tenantScope) this.authorize(context, policy, user, exchange.req);
       return true;
     }
     return this.authenticate(exchange, credential, policy.strategies, safe).then(
       (authenticated) => {
         keepOutOfSharedCaches(exchange.res);
         if (policy.roles || policy.tenantScope)
-          this.authorization.authorize(context, policy, authenticated);
+          this.authorize(context, policy, authenticated, exchange.req);
         return true;
       },
+      (err: unknown) => {
+        // Counted and audited (wristband_guard_denied_total, session_expired / csrf_refused events).
+        this.recorder.guardDenied(exchange.req, err);
+        throw err;
+      },
     );
+  }
+
+  /** `@Roles` / `@TenantScoped`; a refusal is counted and audited with the user it refused. */
+  private authorize(
+    context: ExecutionContext,
+    policy: RoutePolicy,
+    user: WristbandUser,
+    req: RawRequest,
+  ): void {
+    try {
+      this.authorization.authorize(context, policy, user);
+    } catch (err) {
+      this.recorder.guardDenied(req, err, user);
+      throw err;
+    }
   }
 
   /**
@@ -157,14 +179,14 @@ export class WristbandGuard implements CanActivate {
       );
     }
     let session = lookup.session;
-    if (!isSafe(req, safe)) assertCsrfToken(req, session);
-
     try {
-      const fresh = await this.tokens.ensureFresh(session);
+      if (!isSafe(req, safe)) assertCsrfToken(req, session);
+      const fresh = await this.tokens.ensureFresh(session, undefined, req);
       session = fresh.session;
       if (fresh.refreshed || this.sessions.needsTouch(session))
         await this.sessions.commit(res, session);
     } catch (err) {
+      this.recorder.attribute(err, session);
       if (err instanceof AuthenticationRequiredError) await this.sessions.destroy(res, session);
       throw err;
     }
