@@ -93,20 +93,6 @@ export async function createHttpApp(
   return app;
 }
 
-/**
- * The HTTP settings for an Express app created some other way (`NestFactory.create` with the default
- * adapter): trusted proxies, no `X-Powered-By` / `ETag`, graceful shutdown. Prefer `createHttpApp`, which
- * does this and also supports Fastify (whose proxy trust can only be set when the adapter is built).
- */
-export function setUpHttpApp(app: INestApplication, env: NodeJS.ProcessEnv = process.env): void {
-  if (app.getHttpAdapter().getType() !== 'express') {
-    throw new Error('setUpHttpApp configures Express apps only: create the app with createHttpApp');
-  }
-  const config = serverConfig(env);
-  configureExpress(app as NestExpressApplication, config.trustProxy);
-  enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
-}
-
 function serverConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const { config, problems } = readServerConfig(env);
   if (problems.length) throw new EnvValidationError(problems);
