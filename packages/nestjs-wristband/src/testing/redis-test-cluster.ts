@@ -56,7 +56,11 @@ export class RedisTestCluster {
     return this.nodes.map((n) => `${n.host}:${n.port}`).join(',');
   }
 
-  /** Starts the nodes, creates the cluster and resolves once every node reports `cluster_state:ok`. */
+  /**
+   * Starts the nodes, creates the cluster and resolves once every node reports `cluster_state:ok`.
+   * Tries up to 3 times on fresh ports (another process may take a free port before a node binds it);
+   * each failed attempt is cleaned up.
+   */
   static async start(options: RedisTestClusterOptions = {}): Promise<RedisTestCluster> {
     const masters = options.masters ?? 3;
     if (masters < 3) throw new Error('A Redis Cluster needs at least 3 masters');
@@ -64,9 +68,23 @@ export class RedisTestCluster {
       server: requireBinary(process.env.REDIS_SERVER_BIN ?? 'redis-server', 'redis-server'),
       cli: requireBinary(process.env.REDIS_CLI_BIN ?? 'redis-cli', 'redis-cli'),
     };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await RedisTestCluster.startOnce(masters, binaries, options.nodeTimeoutMs ?? 1000);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(
+    masters: number,
+    binaries: { server: string; cli: string },
+    nodeTimeoutMs: number,
+  ): Promise<RedisTestCluster> {
     const root = mkdtempSync(join(tmpdir(), 'redis-test-cluster-'));
     const nodes: NodeProcess[] = [];
-    const cluster = new RedisTestCluster(nodes, root, binaries, options.nodeTimeoutMs ?? 1000);
+    const cluster = new RedisTestCluster(nodes, root, binaries, nodeTimeoutMs);
     try {
       const ports = await distinctFreePorts(masters * 2);
       for (let i = 0; i < masters; i++) {
