@@ -10,7 +10,6 @@ import {
   WristbandModule,
   type WristbandUser,
 } from 'nestjs-wristband';
-import type { ServerResponse } from 'node:http';
 import { CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, freePort } from './support/test-stack.js';
 import { createTestHttpApp } from './support/http-adapter.js';
 
@@ -28,7 +27,8 @@ class SignInController {
 
   @Public()
   @Get('sign-in')
-  async signIn(@Res({ passthrough: true }) res: ServerResponse) {
+  // Express's response or Fastify's reply: `SessionService` writes its cookies through either.
+  async signIn(@Res({ passthrough: true }) res: Parameters<SessionService['create']>[0]) {
     await this.sessions.create(res, {
       userId: 'browser-user',
       tenantId: 'tenant-1',

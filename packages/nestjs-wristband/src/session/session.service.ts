@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { InjectWristbandOptions } from '../decorators/inject-wristband-options.decorator.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
@@ -9,12 +9,20 @@ import {
   cookieFromHeader,
   cookieName,
   readCookie,
+  responseHeadersOf,
   setCookie,
   type RawRequest,
   type RawResponse,
 } from '../http/http-exchange.js';
 import { SESSION_STORE, type SessionStore } from './session-store.interface.js';
 import { MAX_COOKIE_BYTES, SessionTooLargeError } from '../errors/wristband.errors.js';
+
+/**
+ * Where a session's cookies are written: Node's `ServerResponse` (Express's response is one) or Fastify's
+ * reply, as a handler gets either with `@Res({ passthrough: true })`.
+ */
+export type SessionResponse =
+  RawResponse | { raw: ServerResponse; header(name: string, value: string | string[]): unknown };
 
 export type SessionLookup =
   { status: 'ok'; session: WristbandSession } | { status: 'none' | 'invalid' | 'expired' };
@@ -80,7 +88,11 @@ export class SessionService {
   }
 
   /** Starts a brand-new session (new id, new CSRF token): a login never reuses an older session. */
-  async create(res: RawResponse, data: NewSession, now = Date.now()): Promise<WristbandSession> {
+  async create(
+    res: SessionResponse,
+    data: NewSession,
+    now = Date.now(),
+  ): Promise<WristbandSession> {
     const session: WristbandSession = {
       ...data,
       id: randomBytes(24).toString('base64url'),
@@ -99,7 +111,8 @@ export class SessionService {
   }
 
   /** Persists the session and (re)sends its cookies, with an expiry that respects both lifetimes. */
-  async commit(res: RawResponse, session: WristbandSession, now = Date.now()): Promise<void> {
+  async commit(res: SessionResponse, session: WristbandSession, now = Date.now()): Promise<void> {
+    const headers = responseHeadersOf(res);
     const touched = { ...session, lastSeenAt: now };
     const ttl = this.remainingSeconds(touched, now);
     const value = await this.store.write(touched, ttl);
@@ -113,14 +126,14 @@ export class SessionService {
       throw error;
     }
     const secure = this.options.secureCookies;
-    setCookie(res, this.cookieName, value, {
+    setCookie(headers, this.cookieName, value, {
       secure,
       httpOnly: true,
       sameSite: 'lax',
       maxAgeSeconds: ttl,
     });
     // Readable by front-end code on purpose: it echoes the value in `x-csrf-token`.
-    setCookie(res, this.csrfCookieName, session.csrfToken, {
+    setCookie(headers, this.csrfCookieName, session.csrfToken, {
       secure,
       httpOnly: false,
       sameSite: 'lax',
@@ -129,14 +142,15 @@ export class SessionService {
   }
 
   /** Ends the session server-side (if the store has a server side) and clears its cookies. */
-  async destroy(res: RawResponse, session?: WristbandSession): Promise<void> {
+  async destroy(res: SessionResponse, session?: WristbandSession): Promise<void> {
     this.clearCookies(res);
     if (session) await this.store.destroy(session);
   }
 
-  clearCookies(res: RawResponse): void {
-    clearCookie(res, this.cookieName, this.options.secureCookies);
-    clearCookie(res, this.csrfCookieName, this.options.secureCookies, false);
+  clearCookies(res: SessionResponse): void {
+    const headers = responseHeadersOf(res);
+    clearCookie(headers, this.cookieName, this.options.secureCookies);
+    clearCookie(headers, this.csrfCookieName, this.options.secureCookies, false);
   }
 
   remainingSeconds(session: WristbandSession, now = Date.now()): number {
