@@ -9,6 +9,7 @@ import {
 } from './support/app-process.js';
 import {
   appEnv,
+  HTTP_ADAPTER,
   PASSWORD,
   startStack,
   startTestApp,
@@ -76,7 +77,7 @@ function keepAliveGet(agent: http.Agent, url: string, jar: CookieJar): Promise<H
   });
 }
 
-describe('graceful shutdown of the real process (node, compiled by tsc)', () => {
+describe(`graceful shutdown of the real process on ${HTTP_ADAPTER} (node, compiled by tsc)`, () => {
   let built: BuiltApp;
   let stack: TestStack;
   let redis: RedisTestServer;
@@ -231,6 +232,10 @@ describe('graceful shutdown of the real process (node, compiled by tsc)', () => 
     expect(exit.at - signalled).toBeLessThan(1000);
     expect(proc.output()).toMatch(
       /SIGINT: shutting down \(0 request\(s\) in flight, at most 10000 ms\)/,
+    );
+    // It ran on this project's adapter (HTTP_ADAPTER from appEnv), as main.ts logs it.
+    expect(proc.output()).toMatch(
+      new RegExp(`Listening on 127\\.0\\.0\\.1:\\d+ \\(${HTTP_ADAPTER}\\)`),
     );
   }, 30_000);
 });
