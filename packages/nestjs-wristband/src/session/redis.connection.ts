@@ -135,12 +135,7 @@ export class RedisConnection {
   async connect(): Promise<void> {
     if (this.client.status !== 'wait') return;
     await this.client.connect().catch(() => undefined); // reported by the 'error' listener; reconnection continues
-    if (this.isCluster) {
-      // ioredis opens node connections on first use and refuses commands while one is opening: open
-      // them all now, before the first requests.
-      const nodes = (this.client as Cluster).nodes('all');
-      await Promise.all(nodes.map((node) => node.ping().catch(() => undefined)));
-    }
+    if (this.isCluster) await this.openNodeConnections(this.client as Cluster);
   }
 
   /**
@@ -190,15 +185,27 @@ export class RedisConnection {
     if (live) await ended;
   }
 
-  /** One warning per lost node (ioredis drops the node and connects again when it is needed). */
+  /**
+   * ioredis opens a node's connection on first use and refuses other commands for that node while it
+   * opens: open them all before the first requests (at startup, and whenever the cluster is ready again).
+   */
+  private async openNodeConnections(cluster: Cluster): Promise<void> {
+    await Promise.all(cluster.nodes('all').map((node) => node.ping().catch(() => undefined)));
+  }
+
+  /** One warning per lost node, and one line when it is back. */
   private watchClusterNodes(cluster: Cluster): void {
+    cluster.on('ready', () => {
+      this.downNodes.clear(); // "Redis available again" says it for all of them
+      void this.openNodeConnections(cluster);
+    });
     cluster.on('node error', (err: Error, key: string) => {
       if (this.closed || this.downNodes.has(key)) return;
       this.downNodes.add(key);
       this.logger.warn(`Redis Cluster node ${key} unavailable: ${this.redact(err.message)}`);
     });
     cluster.on('+node', (node: Redis, key: string) => {
-      if (cluster.status === 'ready') node.connect().catch(() => undefined); // see connect()
+      if (cluster.status === 'ready') node.connect().catch(() => undefined); // see openNodeConnections()
       node.on('ready', () => {
         if (this.downNodes.delete(key))
           this.logger.log(`Redis Cluster node ${key} available again`);
