@@ -3,7 +3,10 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Module, UseGuards, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CurrentUser,
   WristbandGuard,
@@ -216,6 +219,42 @@ describe('startWristbandEmulator', () => {
     } finally {
       await app?.close();
       await wb.stop();
+    }
+  });
+
+  it('setClientSecrets: an app on a secret file logs users in across a rotation, without a restart', async () => {
+    const wb = await startWristbandEmulator();
+    const dir = mkdtempSync(join(tmpdir(), 'wb-kit-secret-'));
+    const file = join(dir, 'client-secret');
+    const old = wb.clientSecret;
+    writeFileSync(file, `${old}\n`);
+    const port = await freePort();
+    const url = `http://localhost:${port}`;
+    const env = { ...wb.env(url), WRISTBAND_CLIENT_SECRET: '', WRISTBAND_CLIENT_SECRET_FILE: file };
+    @Module({
+      imports: [WristbandModule.forRoot(wristbandOptionsFromEnv(env))],
+      controllers: [MeController],
+    })
+    class RotatingApp {}
+    const app = await NestFactory.create(RotatingApp, { logger: false });
+    await app.listen(port, '127.0.0.1');
+    const loggedIn = async () => {
+      const { cookie } = await wb.loginSession(url, { email: 'alice@acme.test' });
+      return (await fetch(`${url}/api/me`, { headers: { cookie } })).status;
+    };
+    try {
+      expect(await loggedIn()).toBe(200);
+      wb.setClientSecrets([old, 'the-new-client-secret-0123456789']);
+      expect(wb.clientSecret).toBe(old);
+      writeFileSync(file, 'the-new-client-secret-0123456789\n');
+      wb.setClientSecrets(['the-new-client-secret-0123456789']);
+      expect(wb.clientSecret).toBe('the-new-client-secret-0123456789');
+      expect(await loggedIn()).toBe(200);
+      expect(wb.emulator.calls('token', 'authorization_code')).toBe(3); // the rejected one sent again once
+    } finally {
+      await app.close();
+      await wb.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
