@@ -153,6 +153,22 @@ describe('Redis Cluster sessions over three instances', () => {
     await expectRecovery(jar);
   });
 
+  it('the node holding a session hangs (no answers): 503 within the command timeout; answering again: 200', async () => {
+    const { jar } = await login(stack, stack.apps[0]);
+    const node = await cluster.nodeOf(`wristband:session:${sessionId(jar)}`);
+    cluster.pauseNode(node);
+    try {
+      const started = Date.now();
+      const res = await me(2, jar);
+      expect(res.status).toBe(503);
+      expect(res.json()).toMatchObject({ reason: 'session_store_unavailable' });
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      await cluster.resumeNode(node);
+    }
+    await expectRecovery(jar);
+  });
+
   it('readiness: the redis indicator is down while any one node is stopped, up again when it is back', async () => {
     const indicator = stack.apps[2].app.get(WristbandRedisHealthIndicator);
     expect(await indicator.isHealthy()).toEqual({ redis: { status: 'up' } });

@@ -169,6 +169,17 @@ export class RedisTestCluster {
     clearTimeout(killed);
   }
 
+  /** Freezes node `i` (a hung node: connections stay open, nothing answers) until `resumeNode(i)`. */
+  pauseNode(i: number): void {
+    this.node(i).process?.kill('SIGSTOP');
+  }
+
+  /** Lets node `i` answer again; resolves once the whole cluster reports `cluster_state:ok`. */
+  async resumeNode(i: number): Promise<void> {
+    this.node(i).process?.kill('SIGCONT');
+    await this.waitUntilOk();
+  }
+
   /** The index of the node that serves this key now (by `CLUSTER KEYSLOT` and `CLUSTER SLOTS`). */
   async nodeOf(key: string): Promise<number> {
     const live = this.nodeProcesses.find((n) => n.process);
