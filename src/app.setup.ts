@@ -7,7 +7,7 @@
  *
  * `createHttpApp(module, options)` builds the app on Express or Fastify (`options.adapter`, else the
  * environment's `HTTP_ADAPTER`, else Express) with the same behaviour on both: which proxies to believe
- * (`TRUST_PROXY`), no `X-Powered-By` / `ETag`, the same body size limit and the same route matching, and the
+ * (`TRUST_PROXY`), no `X-Powered-By` / `ETag`, the same body parsing and limit and route matching, and the
  * graceful shutdown on SIGTERM / SIGINT (`SHUTDOWN_TIMEOUT_MS`, src/shutdown.ts).
  */
 import {
@@ -152,8 +152,9 @@ function fastifyOptions(trustProxy: TrustProxy) {
         : trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: {
-      // Express matches `/api/me/` as `/api/me`.
+      // Express matches `/api/me/` and `/API/me` as `/api/me` (parameters keep their case on both).
       ignoreTrailingSlash: true,
+      caseSensitive: false,
       // Express has no limit on a parameter's length; Fastify answers 404 beyond 100 characters.
       maxParamLength: 2048,
     },
