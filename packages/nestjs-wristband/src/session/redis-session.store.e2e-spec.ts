@@ -121,6 +121,29 @@ describe('RedisSessionStore (real redis-server)', () => {
     expect(await store.destroyAllForUser('tenant-1', 'user-1')).toBe(0);
   });
 
+  it('sessions stored by the previous version (same keys, no hash tags) stay valid and can be revoked', async () => {
+    // What the previous version's write script left: the hash and the per-user index entry.
+    const s = session();
+    const key = store.key('session', s.id);
+    const index = store.key('user-sessions', s.tenantId, s.userId);
+    await admin.hset(key, 'data', JSON.stringify(s), 'exp', s.accessTokenExpiresAt, 'user', index);
+    await admin.pexpire(key, 60_000);
+    await admin.sadd(index, s.id);
+    const cookie = sealer.seal('session-id', s.id);
+
+    expect(await store.read(cookie)).toEqual(s);
+    expect(await store.destroyAllForUser(s.tenantId, s.userId)).toBe(1);
+    expect(await store.read(cookie)).toBeUndefined();
+    expect(await store.save(s)).toBe('ended'); // a late write of a request that had loaded it
+    expect(await admin.smembers(index)).toEqual([]);
+  });
+
+  it("the ended marker shares the session key's hash slot (Redis Cluster hash tag)", () => {
+    expect(store.key('session-ended', 'abc')).toBe(
+      `${store.keyPrefix}session-ended:{${store.keyPrefix}session:abc}`,
+    );
+  });
+
   it('revocation service: by user and by id; refuses clearly on cookie sessions', async () => {
     const service = new SessionRevocationService(store);
     const a = session();
