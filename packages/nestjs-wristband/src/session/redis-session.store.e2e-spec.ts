@@ -138,12 +138,6 @@ describe('RedisSessionStore (real redis-server)', () => {
     expect(await admin.smembers(index)).toEqual([]);
   });
 
-  it("the ended marker shares the session key's hash slot (Redis Cluster hash tag)", () => {
-    expect(store.key('session-ended', 'abc')).toBe(
-      `${store.keyPrefix}session-ended:{${store.keyPrefix}session:abc}`,
-    );
-  });
-
   it('revocation service: by user and by id; refuses clearly on cookie sessions', async () => {
     const service = new SessionRevocationService(store);
     const a = session();
