@@ -104,6 +104,22 @@ describe('Redis Cluster sessions over three instances', () => {
     expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
   });
 
+  it('a dead lock holder blocks the session only until its lock expires; then one refresh', async () => {
+    const { jar } = await login(stack, stack.apps[0]);
+    await sleep(2300);
+    stack.emulator.resetCalls();
+    // An instance took the lock and died mid-refresh: nobody will release it.
+    expect(
+      await admin.set(`wristband:refresh-lock:${sessionId(jar)}`, 'dead-holder', 'PX', 1500, 'NX'),
+    ).toBe('OK');
+
+    const started = Date.now();
+    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => me(i % 3, jar)));
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1300);
+    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
+  });
+
   it('"log out everywhere" ends every session of the user, though they sit on different nodes', async () => {
     const alice = stack.emulator.user('alice@acme.test');
     const tenant = stack.emulator.tenant('acme');
