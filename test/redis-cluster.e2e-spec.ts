@@ -218,3 +218,32 @@ describe('Redis Cluster sessions over three instances', () => {
     }
   }
 });
+
+describe('Redis Cluster whose nodes require a password', () => {
+  let cluster: RedisTestCluster;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    cluster = await RedisTestCluster.start({ password: 'cluster-secret/with:specials' });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await cluster?.dispose();
+  });
+
+  it('the password given once (first entry, URL-encoded) reaches every node: sessions work', async () => {
+    expect(cluster.nodesEnv).toMatch(/^redis:\/\/:[^@]+@127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,/);
+    stack = await startStack({ instances: 2, env: { REDIS_CLUSTER_NODES: cluster.nodesEnv } });
+    // Logins until two sessions sit on different nodes: each needs the password on its node.
+    const sealer = new CookieSealer([SESSION_SECRET]);
+    const nodes = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      const { jar } = await login(stack, stack.apps[i % 2]);
+      const id = sealer.unseal<string>('session-id', jar.get(`${stack.app.url}/api/me`, COOKIE)!)!;
+      nodes.add(await cluster.nodeOf(`wristband:session:${id}`));
+      for (const app of stack.apps)
+        expect((await request(`${app.url}/api/me`, { jar })).status).toBe(200);
+    }
+    expect(nodes.size).toBeGreaterThan(1);
+  });
+});

@@ -21,6 +21,16 @@ export interface RedisTestClusterOptions {
    * then refuses every command until it is back). Default 1000.
    */
   nodeTimeoutMs?: number;
+  /**
+   * Password every node requires (`requirepass`, and `masterauth` for replication); clients then connect
+   * with `redis://:password@host:port` entries. Default none.
+   */
+  password?: string;
+}
+
+interface Settings {
+  nodeTimeoutMs: number;
+  password?: string;
 }
 
 export interface RedisTestClusterNode {
@@ -43,7 +53,7 @@ export class RedisTestCluster {
     private readonly nodeProcesses: NodeProcess[],
     private readonly root: string,
     private readonly binaries: { server: string; cli: string },
-    private readonly nodeTimeoutMs: number,
+    private readonly settings: Settings,
   ) {}
 
   /** The nodes, in start order. */
@@ -51,9 +61,15 @@ export class RedisTestCluster {
     return this.nodeProcesses.map(({ host, port }) => ({ host, port }));
   }
 
-  /** `host:port,host:port,…`: the value of `REDIS_CLUSTER_NODES` for this cluster. */
+  /**
+   * The value of `REDIS_CLUSTER_NODES` for this cluster: `host:port,host:port,…`, the first entry as
+   * `redis://:password@host:port` when the nodes require a password.
+   */
   get nodesEnv(): string {
-    return this.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+    const auth = this.settings.password
+      ? `redis://:${encodeURIComponent(this.settings.password)}@`
+      : '';
+    return this.nodes.map((n, i) => `${i === 0 ? auth : ''}${n.host}:${n.port}`).join(',');
   }
 
   /**
@@ -70,7 +86,10 @@ export class RedisTestCluster {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await RedisTestCluster.startOnce(masters, binaries, options.nodeTimeoutMs ?? 1000);
+        return await RedisTestCluster.startOnce(masters, binaries, {
+          nodeTimeoutMs: options.nodeTimeoutMs ?? 1000,
+          ...(options.password ? { password: options.password } : {}),
+        });
       } catch (err) {
         if (attempt >= 3) throw err;
       }
@@ -80,11 +99,11 @@ export class RedisTestCluster {
   private static async startOnce(
     masters: number,
     binaries: { server: string; cli: string },
-    nodeTimeoutMs: number,
+    settings: Settings,
   ): Promise<RedisTestCluster> {
     const root = mkdtempSync(join(tmpdir(), 'redis-test-cluster-'));
     const nodes: NodeProcess[] = [];
-    const cluster = new RedisTestCluster(nodes, root, binaries, nodeTimeoutMs);
+    const cluster = new RedisTestCluster(nodes, root, binaries, settings);
     try {
       const ports = await distinctFreePorts(masters * 2);
       for (let i = 0; i < masters; i++) {
@@ -124,7 +143,7 @@ export class RedisTestCluster {
         '--cluster-config-file',
         'nodes.conf',
         '--cluster-node-timeout',
-        String(this.nodeTimeoutMs),
+        String(this.settings.nodeTimeoutMs),
         '--save',
         '',
         '--appendonly',
@@ -133,6 +152,9 @@ export class RedisTestCluster {
         node.dir,
         '--dbfilename',
         'dump.rdb',
+        ...(this.settings.password
+          ? ['--requirepass', this.settings.password, '--masterauth', this.settings.password]
+          : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -140,7 +162,7 @@ export class RedisTestCluster {
     child.stderr?.on('data', (d: Buffer) => (node.output += d.toString()));
     node.process = child;
     const deadline = Date.now() + 10_000;
-    while ((await command(node.port, ['PING']).catch(() => '')) !== 'PONG') {
+    while ((await this.command(node.port, ['PING']).catch(() => '')) !== 'PONG') {
       if (child.exitCode !== null || Date.now() > deadline) {
         const output = node.output;
         await this.stopNode(i);
@@ -163,7 +185,7 @@ export class RedisTestCluster {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.kill('SIGCONT');
-    await command(node.port, ['SHUTDOWN', 'SAVE']).catch(() => undefined); // no reply: it exits
+    await this.command(node.port, ['SHUTDOWN', 'SAVE']).catch(() => undefined); // no reply: it exits
     const killed = setTimeout(() => child.kill('SIGKILL'), 5000);
     await closed;
     clearTimeout(killed);
@@ -184,8 +206,8 @@ export class RedisTestCluster {
   async nodeOf(key: string): Promise<number> {
     const live = this.nodeProcesses.find((n) => n.process);
     if (!live) throw new Error('No node of the cluster is running');
-    const slot = Number(await command(live.port, ['CLUSTER', 'KEYSLOT', key]));
-    const ranges = (await command(live.port, ['CLUSTER', 'SLOTS'])) as unknown as [
+    const slot = Number(await this.command(live.port, ['CLUSTER', 'KEYSLOT', key]));
+    const ranges = (await this.command(live.port, ['CLUSTER', 'SLOTS'])) as unknown as [
       number,
       number,
       [string, number, ...unknown[]],
@@ -202,6 +224,10 @@ export class RedisTestCluster {
     rmSync(this.root, { recursive: true, force: true });
   }
 
+  private command(port: number, args: string[]): Promise<string> {
+    return command(port, args, this.settings.password);
+  }
+
   private node(i: number): NodeProcess {
     const node = this.nodeProcesses[i];
     if (!node) throw new Error(`No node ${i} (the cluster has ${this.nodeProcesses.length})`);
@@ -216,6 +242,7 @@ export class RedisTestCluster {
       '--cluster-replicas',
       '0',
       '--cluster-yes',
+      ...(this.settings.password ? ['-a', this.settings.password, '--no-auth-warning'] : []),
     ];
     const child = spawn(this.binaries.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -236,7 +263,7 @@ export class RedisTestCluster {
       const infos = await Promise.all(
         this.nodeProcesses
           .filter((n) => n.process)
-          .map((n) => command(n.port, ['CLUSTER', 'INFO']).catch((e: Error) => e.message)),
+          .map((n) => this.command(n.port, ['CLUSTER', 'INFO']).catch((e: Error) => e.message)),
       );
       const ok = infos.every(
         (info) =>
@@ -273,9 +300,14 @@ async function distinctFreePorts(count: number): Promise<number[]> {
 
 type Reply = string | number | null | Reply[];
 
-/** One command over a fresh connection; resolves with the decoded reply, rejects on an error reply. */
-function command(port: number, args: string[]): Promise<string> {
-  const payload = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+/**
+ * One command over a fresh connection (after AUTH when a password is given); resolves with the decoded
+ * reply, rejects on an error reply.
+ */
+function command(port: number, args: string[], password?: string): Promise<string> {
+  const encode = (a: string[]) =>
+    `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
+  const payload = (password ? encode(['AUTH', password]) : '') + encode(args);
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: HOST, port });
     let buffer = Buffer.alloc(0);
@@ -284,7 +316,14 @@ function command(port: number, args: string[]): Promise<string> {
     socket.on('close', () => reject(new Error('connection closed before a reply')));
     socket.on('data', (d: Buffer) => {
       buffer = Buffer.concat([buffer, d]);
-      const parsed = parse(buffer, 0);
+      const auth = password ? parse(buffer, 0) : undefined;
+      if (password && !auth) return;
+      if (auth?.value instanceof Error) {
+        socket.destroy();
+        reject(auth.value);
+        return;
+      }
+      const parsed = parse(buffer, auth?.end ?? 0);
       if (!parsed) return;
       socket.destroy();
       if (parsed.value instanceof Error) reject(parsed.value);
