@@ -21,7 +21,7 @@ describe('audit events and request ids', () => {
       jar?: CookieJar;
       method?: string;
       headers?: Record<string, string>;
-      body?: object;
+      body?: Record<string, unknown>;
     } = {},
   ) => {
     const requestId = rid();
@@ -251,5 +251,36 @@ describe('audit events and request ids', () => {
       expect(secret).toBeTruthy();
       expect(text).not.toContain(secret);
     }
+  });
+});
+
+describe('audit events behind a trusted proxy (TRUST_PROXY=1)', () => {
+  let stack: TestStack;
+  const events: WristbandEvent[] = [];
+  const CLIENT = '203.0.113.9';
+  const viaProxy = { 'x-forwarded-for': CLIENT };
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { TRUST_PROXY: '1' } });
+    stack.app.app.get(WristbandEvents).events$.subscribe((e) => events.push(e));
+  });
+  afterAll(() => stack?.close());
+
+  it('name the client address the proxy forwarded, from the guard, the callback and logout', async () => {
+    const token = await stack.emulator.mintAccessToken({ user: 'bob@acme.test' });
+    await request(`${stack.app.url}/api/admin/stats`, {
+      headers: { ...viaProxy, authorization: `Bearer ${token}` },
+    });
+    await request(`${stack.app.url}/auth/callback?state=${'s'.repeat(43)}&code=c`, {
+      headers: viaProxy,
+    });
+    await request(`${stack.app.url}/auth/logout`, {
+      headers: { ...viaProxy, 'sec-fetch-site': 'cross-site' },
+    });
+    expect(events.map((e) => [e.type, e.ip])).toEqual([
+      ['role_refused', CLIENT],
+      ['login_failed', CLIENT],
+      ['csrf_refused', CLIENT],
+    ]);
   });
 });

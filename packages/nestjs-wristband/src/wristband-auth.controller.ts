@@ -25,7 +25,7 @@ import { WristbandApiClient } from './wristband-api.client.js';
 import type { WristbandLoginResult } from './wristband.strategy.js';
 import { applicationLoginPageUrl, logoutUrl, normalizeTenantName } from './wristband-urls.js';
 import { assertCsrfToken } from './session/csrf.js';
-import { AuthEventRecorder } from './events/auth-event.recorder.js';
+import { AuthEventRecorder, type EventRequest } from './events/auth-event.recorder.js';
 import {
   AccessDeniedError,
   AuthenticationRequiredError,
@@ -82,13 +82,13 @@ export class WristbandAuthController {
     try {
       await this.sessions.create(headers, result.session);
     } catch (err) {
-      this.recorder.loginFailed(rawRequestOf(req), err, result.session);
+      this.recorder.loginFailed(req as EventRequest, err, result.session);
       // No session will hold these tokens (store down, session too large): do not leave them valid.
       if (result.session.refreshToken)
         await this.api.revoke(result.session.refreshToken).catch(() => undefined);
       throw err;
     }
-    this.recorder.loginSucceeded(rawRequestOf(req), result.session);
+    this.recorder.loginSucceeded(req as EventRequest, result.session);
     sendRedirect(res, result.returnUrl ?? this.options.defaultReturnPath);
   }
 
@@ -105,10 +105,10 @@ export class WristbandAuthController {
       const error = new CrossSiteRequestError(
         `Logout was started by another site (${foreign}): log out from this application's pages, or POST ${this.routePath('logout')} with x-csrf-token`,
       );
-      this.recorder.refused(rawRequestOf(req), error);
+      this.recorder.refused(req as EventRequest, error);
       throw error;
     }
-    await this.endSession(rawRequestOf(req), res);
+    this.recorder.logout(req as EventRequest, await this.endSession(rawRequestOf(req), res));
   }
 
   /** Same as GET, but requires the CSRF token, so a cross-site form cannot log the user out. */
@@ -126,10 +126,11 @@ export class WristbandAuthController {
         );
       if (lookup.status === 'ok') assertCsrfToken(req, lookup.session);
     } catch (err) {
-      this.recorder.refused(req, err, lookup.status === 'ok' ? lookup.session : undefined);
+      const who = lookup.status === 'ok' ? lookup.session : undefined;
+      this.recorder.refused(request as EventRequest, err, who);
       throw err;
     }
-    await this.endSession(req, res);
+    this.recorder.logout(request as EventRequest, await this.endSession(req, res));
   }
 
   /** Session summary for front ends. */
@@ -168,7 +169,11 @@ export class WristbandAuthController {
     return this.options.authRoutePrefix ? `/${this.options.authRoutePrefix}/${route}` : `/${route}`;
   }
 
-  private async endSession(req: RawRequest, res: AuthResponse): Promise<void> {
+  /** Ends the session (if any) and redirects; returns the session that ended. */
+  private async endSession(
+    req: RawRequest,
+    res: AuthResponse,
+  ): Promise<WristbandSession | undefined> {
     const headers = responseHeadersOf(res);
     const lookup = await this.sessions.load(req).catch(() => undefined);
     const session = lookup?.status === 'ok' ? lookup.session : undefined;
@@ -183,7 +188,6 @@ export class WristbandAuthController {
     await this.sessions.destroy(headers, session).catch((err: unknown) => {
       this.logger.warn(`Session store failed during logout: ${(err as Error).message}`);
     });
-    this.recorder.logout(req, session);
     const tenantName = session?.tenantName ?? normalizeTenantName(queryParam(req, 'tenant_name'));
     const target = tenantName
       ? logoutUrl(
@@ -193,6 +197,7 @@ export class WristbandAuthController {
         )
       : applicationLoginPageUrl(this.options);
     sendRedirect(res, target);
+    return session;
   }
 }
 

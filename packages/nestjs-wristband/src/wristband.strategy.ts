@@ -17,7 +17,7 @@ import { queryParam, type RawRequest, type RawResponse } from './http/http-excha
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import { IdTokenVerifier, type IdTokenClaims } from './jwt/id-token.verifier.js';
 import { LoginStateStore, type LoginState } from './session/login-state.store.js';
-import { AuthEventRecorder } from './events/auth-event.recorder.js';
+import { AuthEventRecorder, type EventRequest } from './events/auth-event.recorder.js';
 import type { NewSession } from './session/session.service.js';
 import { WristbandApiClient, type TokenResponse } from './wristband-api.client.js';
 import { isSafeRelativePath } from './wristband-options.validator.js';
@@ -82,7 +82,7 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
   /** Runs the leg the guard asked for: `login` redirects to Wristband, `callback` completes the login. */
   override authenticate(
     req: RawRequest & { res?: RawResponse },
-    options?: { leg?: 'login' | 'callback'; response?: RawResponse },
+    options?: { leg?: 'login' | 'callback'; response?: RawResponse; request?: EventRequest },
   ): void {
     const res = options?.response ?? req.res!;
     if (options?.leg === 'callback') {
@@ -90,7 +90,7 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
         (result) => this.success(result),
         (err: unknown) => {
           const tenantName = normalizeTenantName(queryParam(req, 'tenant_name'));
-          this.recorder.loginFailed(req, err, { tenantName });
+          this.recorder.loginFailed(options?.request ?? req, err, { tenantName });
           this.error(err);
         },
       );

@@ -24,6 +24,14 @@ export interface EventSubject {
   clientId?: string;
 }
 
+/**
+ * The request to name in an event: the framework's own when it has headers (Fastify's request knows the
+ * client's IP behind trusted proxies; its `raw` request does not), Node's otherwise.
+ */
+export function eventRequestOf(exchange: { req: EventRequest; request: object }): EventRequest {
+  return 'headers' in exchange.request ? (exchange.request as EventRequest) : exchange.req;
+}
+
 /** User agents are the caller's free text: kept, but bounded. */
 const MAX_USER_AGENT = 256;
 

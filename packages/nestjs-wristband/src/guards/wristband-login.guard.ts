@@ -44,7 +44,12 @@ function runStrategy(
     const middleware = passport.authenticate(
       perRequest,
       // Passport hands the strategy the request only; Fastify's raw request does not link its response.
-      { ...options, response: res } as passport.AuthenticateOptions,
+      // The framework's request too: audit events name the client's IP as it sees it (trusted proxies).
+      {
+        ...options,
+        response: res,
+        request: context.getArgByIndex<object>(0),
+      } as passport.AuthenticateOptions,
       // Passport's errors are Errors (the strategy's and its own).
       (err: Error | null, result: unknown) => (err ? reject(err) : resolve({ result })),
     ) as (req: unknown, res: unknown, next: (err?: Error) => void) => void;

@@ -17,7 +17,7 @@ import { assertCsrfToken } from '../session/csrf.js';
 import { SessionService } from '../session/session.service.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
-import { AuthEventRecorder } from '../events/auth-event.recorder.js';
+import { AuthEventRecorder, eventRequestOf } from '../events/auth-event.recorder.js';
 import { userFromSession } from '../wristband-user.factory.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 
@@ -71,19 +71,19 @@ export class WristbandGuard implements CanActivate {
     const user = credential && this.knownUser(exchange, credential, safe);
     if (user) {
       keepOutOfSharedCaches(exchange.res);
-      if (policy.roles || policy.tenantScope) this.authorize(context, policy, user, exchange.req);
+      if (policy.roles || policy.tenantScope) this.authorize(context, policy, user, exchange);
       return true;
     }
     return this.authenticate(exchange, credential, policy.strategies, safe).then(
       (authenticated) => {
         keepOutOfSharedCaches(exchange.res);
         if (policy.roles || policy.tenantScope)
-          this.authorize(context, policy, authenticated, exchange.req);
+          this.authorize(context, policy, authenticated, exchange);
         return true;
       },
       (err: unknown) => {
         // Counted and audited (wristband_guard_denied_total, session_expired / csrf_refused events).
-        this.recorder.guardDenied(exchange.req, err);
+        this.recorder.guardDenied(eventRequestOf(exchange), err);
         throw err;
       },
     );
@@ -94,12 +94,12 @@ export class WristbandGuard implements CanActivate {
     context: ExecutionContext,
     policy: RoutePolicy,
     user: WristbandUser,
-    req: RawRequest,
+    exchange: Exchange,
   ): void {
     try {
       this.authorization.authorize(context, policy, user);
     } catch (err) {
-      this.recorder.guardDenied(req, err, user);
+      this.recorder.guardDenied(eventRequestOf(exchange), err, user);
       throw err;
     }
   }
@@ -181,7 +181,7 @@ export class WristbandGuard implements CanActivate {
     let session = lookup.session;
     try {
       if (!isSafe(req, safe)) assertCsrfToken(req, session);
-      const fresh = await this.tokens.ensureFresh(session, undefined, req);
+      const fresh = await this.tokens.ensureFresh(session, undefined, eventRequestOf(exchange));
       session = fresh.session;
       if (fresh.refreshed || this.sessions.needsTouch(session))
         await this.sessions.commit(res, session);
