@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what the tests need (Debian redis-server and chromium,
-# npm dependencies) when missing, then lints, checks formatting, type-checks, runs Jest (unit + e2e), checks the
+# npm dependencies) when missing, then lints, checks formatting, type-checks, runs Jest (unit, the package's e2e,
+# and the app's e2e once per HTTP adapter: projects e2e on Express, e2e-fastify on Fastify), checks the
 # package's API report and runs the consumer tests (the packed package in a Nest 12 ESM app and a Nest 11 CommonJS app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ fi
 npm run lint
 npm run format:check
 npm run typecheck
+# Every Jest project: unit, e2e (Express) and e2e-fastify.
 npm test
 # The package's public API against its checked-in report (packages/nestjs-wristband/etc/).
 npm run api:check
