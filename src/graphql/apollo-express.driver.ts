@@ -5,9 +5,13 @@
  * The middleware is `@as-integrations/express5`'s `expressMiddleware` (MIT, Apollo Graph Inc.) cut to what
  * this app needs. Once that package is a dependency, use `ApolloDriver` and delete this file.
  */
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import {
+  ApolloServer,
+  HeaderMap,
+  type ApolloServerOptions,
+  type BaseContext,
+} from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServer as Apollo } from '@apollo/server';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Injectable } from '@nestjs/common';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
@@ -18,13 +22,14 @@ export class AppApolloDriver extends ApolloDriver {
   protected override async registerExpress(options: ApolloDriverConfig): Promise<void> {
     const { httpAdapter } = this.httpAdapterHost;
     const path = options.path ?? '/graphql';
-    const server = new Apollo<BaseContext>({
-      ...(options as object),
+    // As Nest's own Express path does: the driver's merged options, plus draining on stop.
+    const server = new ApolloServer<BaseContext>({
+      ...options,
       plugins: [
         ...(options.plugins ?? []),
         ApolloServerPluginDrainHttpServer({ httpServer: httpAdapter.getHttpServer() as Server }),
       ],
-    } as ConstructorParameters<typeof Apollo<BaseContext>>[0]);
+    } as ApolloServerOptions<BaseContext>);
     await server.start();
     const app = httpAdapter.getInstance<Application>();
     app.use(path, expressMiddleware(server, options.context as ExpressContextFunction));
