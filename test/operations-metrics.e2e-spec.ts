@@ -1,5 +1,12 @@
+import { Registry, register } from 'prom-client';
 import { CookieJar, request, type HttpResponse } from 'nestjs-wristband/testing';
-import { login, startStack, type TestStack } from './support/test-stack.js';
+import {
+  login,
+  startModuleApp,
+  startStack,
+  type TestApp,
+  type TestStack,
+} from './support/test-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -200,5 +207,34 @@ describe('GET /metrics without METRICS_ENABLED', () => {
   it('is 404', async () => {
     const res: HttpResponse = await request(`${stack.app.url}/metrics`);
     expect(res.status).toBe(404);
+  });
+});
+
+describe('metrics on a registry of the app (WristbandModule option metrics: { registry })', () => {
+  let stack: TestStack;
+  let app: TestApp;
+  const registry = new Registry();
+
+  beforeAll(async () => {
+    stack = await startStack({ reservePorts: 1 });
+    app = await startModuleApp(stack, stack.reservedPorts[0], {
+      controllers: [],
+      wristband: { metrics: { registry } },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await stack?.close();
+  });
+
+  it('counts there, and not on the global registry', async () => {
+    const globalLogins = async () =>
+      value(parse(await register.metrics()), 'wristband_logins_total', { outcome: 'success' });
+    const before = await globalLogins();
+    await login(stack, app, { username: 'alice@acme.test' });
+    const own = parse(await registry.metrics());
+    expect(value(own, 'wristband_logins_total', { outcome: 'success' })).toBe(1);
+    expect(value(own, 'wristband_jwks_fetch_total', { outcome: 'success' })).toBe(1);
+    expect(await globalLogins()).toBe(before);
   });
 });
