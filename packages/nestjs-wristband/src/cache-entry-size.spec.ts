@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { LRUCache } from 'lru-cache';
-import { detachedString, heapBytes, stringBytes } from './cache-entry-size.js';
+import { detachedString, heapBytes, shareStrings, stringBytes } from './cache-entry-size.js';
 import { cookieFromHeader } from './http/http-exchange.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandSession } from './interfaces/wristband-session.interface.js';
@@ -180,5 +180,22 @@ describe('byte-bounded caches', () => {
     expect(cache.size).toBeLessThan(ENTRIES);
     expect(grown).toBeLessThanOrEqual(1 * MiB);
     expect(v.cached(tokens[ENTRIES - 1])).toBeDefined();
+  });
+});
+
+describe('shareStrings', () => {
+  it('keeps every value, and leaves frozen parts alone', () => {
+    const frozen = Object.freeze({ name: 'app:invotastic:admin' });
+    const value = {
+      sub: 'u1',
+      roles: ['app:invotastic:admin', { id: 'r1' }],
+      long: 'x'.repeat(500),
+      n: 1,
+      frozen,
+    };
+    const copy = structuredClone(value);
+    expect(shareStrings(value)).toBe(value);
+    expect(value).toEqual(copy);
+    expect(value.frozen).toBe(frozen);
   });
 });

@@ -1,8 +1,11 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Byte sizes for the bounded caches (opened session cookies, verified bearer tokens): lru-cache's
  * `maxSize` counts what `sizeCalculation` returns, so these are upper estimates of the V8 heap an entry
  * keeps alive. An estimate that is too low would let a cache outgrow its budget; one that is too high only
- * keeps fewer entries. cache-entry-size.spec.ts holds the estimate above what a full cache really takes.
+ * keeps fewer entries. cache-entry-size.spec.ts holds the estimate above what a full cache really takes
+ * (strings shared between entries by `shareStrings` are counted in each).
  */
 
 /** V8 object header (map, properties, elements), rounded up. */
@@ -66,4 +69,34 @@ export function heapBytes(value: unknown, maxDepth = 8): number {
 export function detachedString(s: string): string {
   const copy = Buffer.from(s, 'latin1').toString('latin1');
   return copy === s ? copy : s;
+}
+
+/** Strings cache entries repeat (tenant and application ids, role names, issuer…), kept once each. */
+const shared = new LRUCache<string, string>({ max: 4096 });
+const MAX_SHARED_LENGTH = 128;
+
+/**
+ * Replaces, in place, the short strings of a freshly decoded plain value (a session, a token's user and
+ * claims) with one shared copy, so 10k cached sessions of one tenant hold its ids and role names once
+ * instead of 10k times. Frozen parts are left as they are: call it before `readOnly`. Values unique to
+ * an entry pass through a bounded table and are dropped from it as others come.
+ */
+export function shareStrings<T>(value: T, maxDepth = 8): T {
+  if (typeof value !== 'object' || value === null || maxDepth === 0 || Object.isFrozen(value))
+    return value;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (typeof v === 'string') record[key] = sharedString(v);
+    else if (typeof v === 'object') shareStrings(v, maxDepth - 1);
+  }
+  return value;
+}
+
+function sharedString(s: string): string {
+  if (s.length > MAX_SHARED_LENGTH) return s;
+  const known = shared.get(s);
+  if (known !== undefined) return known;
+  shared.set(s, s);
+  return s;
 }

@@ -10,7 +10,13 @@ import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.in
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
 import { copyUser, readOnly, rolesFromClaims } from '../wristband-user.factory.js';
 import { WristbandJwks } from './wristband-jwks.js';
-import { detachedString, heapBytes, LRU_ENTRY_BYTES, stringBytes } from '../cache-entry-size.js';
+import {
+  detachedString,
+  heapBytes,
+  LRU_ENTRY_BYTES,
+  shareStrings,
+  stringBytes,
+} from '../cache-entry-size.js';
 
 const MAX_TOKEN_LENGTH = 8192;
 
@@ -114,7 +120,7 @@ export class BearerTokenVerifier {
     if (ttl > 0) {
       // Detached: cut from the Authorization header, the token would keep the whole header alive.
       const kept = detachedString(token);
-      this.cache.set(kept.slice(-43), { token: kept, user: readOnly(user) }, { ttl });
+      this.cache.set(kept.slice(-43), { token: kept, user: readOnly(shareStrings(user)) }, { ttl });
     }
     return copyUser(user);
   }

@@ -4,7 +4,13 @@ import type { CookieSealer } from './cookie-sealer.js';
 import type { SessionStore } from './session-store.interface.js';
 import { decodeSessionCookie, encodeSessionCookie } from './session-cookie.codec.js';
 import { readOnly } from '../wristband-user.factory.js';
-import { detachedString, heapBytes, LRU_ENTRY_BYTES, stringBytes } from '../cache-entry-size.js';
+import {
+  detachedString,
+  heapBytes,
+  LRU_ENTRY_BYTES,
+  shareStrings,
+  stringBytes,
+} from '../cache-entry-size.js';
 
 const CACHE_KEY_LENGTH = 44;
 
@@ -50,7 +56,10 @@ export class CookieSessionStore implements SessionStore {
     if (!session || !isSessionShape(session)) return undefined;
     // Detached: cut from the Cookie header, the value would keep the whole header alive.
     const value = detachedString(cookieValue);
-    this.opened.set(value.slice(0, CACHE_KEY_LENGTH), { value, session: readOnly(session) });
+    this.opened.set(value.slice(0, CACHE_KEY_LENGTH), {
+      value,
+      session: readOnly(shareStrings(session)),
+    });
     return session;
   }
 
