@@ -1,5 +1,5 @@
 import { Registry, register } from 'prom-client';
-import { CookieJar, request, type HttpResponse } from 'nestjs-wristband/testing';
+import { CookieJar, RedisTestServer, request, type HttpResponse } from 'nestjs-wristband/testing';
 import {
   login,
   startModuleApp,
@@ -236,5 +236,43 @@ describe('metrics on a registry of the app (WristbandModule option metrics: { re
     expect(value(own, 'wristband_logins_total', { outcome: 'success' })).toBe(1);
     expect(value(own, 'wristband_jwks_fetch_total', { outcome: 'success' })).toBe(1);
     expect(await globalLogins()).toBe(before);
+  });
+});
+
+describe('refresh joins across instances (Redis, two instances, one registry)', () => {
+  let redis: RedisTestServer;
+  let stack: TestStack;
+  const scrape = async () => parse(await register.metrics());
+
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+    stack = await startStack({
+      instances: 2,
+      env: { REDIS_URL: redis.url, METRICS_ENABLED: 'true' },
+      emulator: { accessTokenTtlSeconds: 2 },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await redis?.dispose();
+  });
+
+  it('50 requests over both instances on an expired token: one refresh, 49 joined', async () => {
+    const { jar } = await login(stack, stack.app, { username: 'alice@acme.test' });
+    stack.emulator.setAccessTokenTtl(1800);
+    await sleep(2_100); // expired: nobody may go on with the old token, every request waits
+    stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', delayMs: 500 });
+    const before = await scrape();
+    const calls = stack.emulator.calls('token', 'refresh_token');
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => request(`${stack.apps[i % 2].url}/api/me`, { jar })),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(50).fill(200));
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      value(after, name, labels) - value(before, name, labels);
+    expect(stack.emulator.calls('token', 'refresh_token') - calls).toBe(1);
+    expect(delta('wristband_token_refresh_total', { outcome: 'success' })).toBe(1);
+    expect(delta('wristband_refresh_joined_total')).toBe(49);
   });
 });

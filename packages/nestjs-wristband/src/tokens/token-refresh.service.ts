@@ -160,9 +160,12 @@ export class TokenRefreshService {
       )
       .then(
         (result) => {
-          if (!sent) this.metrics.refreshJoined();
           // Shared by every request that waited on this refresh.
-          if (!this.needsRefresh(result)) this.remember(result);
+          if (!this.needsRefresh(result)) {
+            this.remember(result);
+            // Another instance refreshed it (a result that still needs one: we went on without waiting).
+            if (!sent) this.metrics.refreshJoined();
+          }
           return result;
         },
         (err: unknown) => {
