@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache';
-
 /**
  * Byte sizes for the bounded caches (opened session cookies, verified bearer tokens): lru-cache's
  * `maxSize` counts what `sizeCalculation` returns, so these are upper estimates of the V8 heap an entry
@@ -71,15 +69,19 @@ export function detachedString(s: string): string {
   return copy === s ? copy : s;
 }
 
-/** Strings cache entries repeat (tenant and application ids, role names, issuer…), kept once each. */
-const shared = new LRUCache<string, string>({ max: 4096 });
+/**
+ * Strings cache entries repeat (tenant and application ids, role names, issuer…), kept once each. A plain
+ * Map emptied when full: cheaper per lookup than an LRU, and the repeated strings come back at once.
+ */
+const shared = new Map<string, string>();
+const MAX_SHARED = 4096;
 const MAX_SHARED_LENGTH = 128;
 
 /**
  * Replaces, in place, the short strings of a freshly decoded plain value (a session, a token's user and
  * claims) with one shared copy, so 10k cached sessions of one tenant hold its ids and role names once
  * instead of 10k times. Frozen parts are left as they are: call it before `readOnly`. Values unique to
- * an entry pass through a bounded table and are dropped from it as others come.
+ * an entry pass through a bounded table, emptied when full.
  */
 export function shareStrings<T>(value: T, maxDepth = 8): T {
   if (typeof value !== 'object' || value === null || maxDepth === 0 || Object.isFrozen(value))
@@ -97,6 +99,7 @@ function sharedString(s: string): string {
   if (s.length > MAX_SHARED_LENGTH) return s;
   const known = shared.get(s);
   if (known !== undefined) return known;
+  if (shared.size >= MAX_SHARED) shared.clear();
   shared.set(s, s);
   return s;
 }
