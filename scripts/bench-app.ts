@@ -7,8 +7,9 @@
  * same session cookie as `/api/me`, it measures what Nest's guard and parameter pipeline, the cookie
  * header and the larger body cost by themselves: the part of a request no guard implementation can
  * remove. On Express it sits right after `/api/me` in the route list (Fastify's router does not depend
- * on order). `GET /bench/caches` reports the app's memory and the two credential caches (entries and their
- * estimated bytes, read from the package's internals), after a memory-reducing full collection with `?gc=1`. These routes do nothing useful to anyone else.
+ * on order). The GraphQL query `benchFloorMe` is the same floor for GraphQL (see
+ * `BenchFloorResolver`). `GET /bench/caches` reports the app's memory and the two credential caches (entries and their
+ * estimated bytes, read from the package's internals), after full collections with `?gc=1`. These routes do nothing useful to anyone else.
  *
  * With BENCH_COMPARE=1 it also serves the comparison routes of scripts/bench-compare.ts (Express only).
  */
@@ -26,6 +27,7 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { ResolvedWristbandOptions } from 'nestjs-wristband';
 
 // The production build, loaded at run time (typed by its sources: `dist/` does not exist before a build).
@@ -36,6 +38,10 @@ const { AppModule } = (await import(
 const { createHttpApp } = (await import(
   dist('app.setup.js')
 )) as typeof import('../src/app.setup.js');
+const { MeModel } = (await import(
+  dist('graphql/models/me.model.js')
+)) as typeof import('../src/graphql/models/me.model.js');
+const { Query: GraphQLQuery, Resolver } = await import('@nestjs/graphql');
 const {
   BearerTokenVerifier,
   CurrentUser,
@@ -77,17 +83,44 @@ class BenchFloorController {
   }
 
   /**
-   * `?gc=1`: what is still held after a full, memory-reducing collection (the bench starts the app with
-   * --expose-gc): what V8's memory reducer gives back by itself once an app goes idle.
+   * `?gc=1`: what is still held after full collections (the bench starts the app with --expose-gc), as
+   * V8's memory reducer collects by itself once an app goes idle.
    */
   @Get('caches')
   caches(@Query('gc') collect?: string) {
-    if (collect === '1')
-      globalThis.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    if (collect === '1') {
+      globalThis.gc?.();
+      globalThis.gc?.();
+    }
     return {
       memory: process.memoryUsage(),
+      // Committed and used bytes of each V8 heap space: where RSS the caches do not explain sits.
+      heapSpaces: Object.fromEntries(
+        getHeapSpaceStatistics().map((h) => [h.space_name, [h.space_size, h.space_used_size]]),
+      ),
       sessions: lruFigures(lruIn(app.get(SESSION_STORE), 'opened')),
       bearer: lruFigures(lruIn(app.get(BearerTokenVerifier), 'cache')),
+    };
+  }
+}
+
+/**
+ * GraphQL's floor: the `me` query's type and fields, behind the same no-op guard with `@CurrentUser()`.
+ * Against `ping` it shows what GraphQL itself costs for the larger answer; against `me`, the guard.
+ */
+@Resolver()
+class BenchFloorResolver {
+  @GraphQLQuery(() => MeModel)
+  @Public()
+  @UseGuards(PassThroughGuard)
+  benchFloorMe(@CurrentUser() user: unknown): InstanceType<typeof MeModel> {
+    const b = (user ?? floorBody) as Partial<InstanceType<typeof MeModel>>;
+    return {
+      userId: b.userId ?? '',
+      tenantId: b.tenantId ?? '',
+      tenantName: b.tenantName ?? '',
+      email: b.email,
+      roles: b.roles ?? [],
     };
   }
 }
@@ -108,6 +141,7 @@ const compare =
 @Module({
   imports: [AppModule.forRoot(), ...(compare ? [compare] : [])],
   controllers: [BenchFloorController],
+  providers: [BenchFloorResolver],
 })
 class BenchAppModule {}
 

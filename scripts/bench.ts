@@ -15,15 +15,15 @@
  *    Any non-2xx answer, GraphQL error, socket error or timeout fails the run.
  * 4. Refresh figure, per adapter: a real session with a 2 s access token, past half its lifetime (when the
  *    guard refreshes it), 50 concurrent `/api/me` → `refresh_token` calls Wristband received (must be 1).
- * 5. Memory, per adapter: the app's RSS when warmed up (after 3 and 4), then after 10k distinct cookie
+ * 5. Memory, per adapter: the app's RSS when warmed up (after 3 and 4 and 40k requests on the login's
+ *    own cookie and token: the young generation at the size this load gives it), then after 10k distinct cookie
  *    sessions and 10k distinct bearer tokens were each sent twice (all cached: the app's `/bench/caches`
  *    says how many entries each cache holds), then after another 10k + 10k (the caches evict). Sessions:
  *    the real login's session re-sealed with the app's secret under a new id and user id (`CookieSealer`,
  *    as the app seals; for the server they are logins like any other); tokens: minted and signed by the
  *    emulator with a distinct `sub`. 20k real logins would take minutes. Each RSS figure is taken after
- *    a second idle and a full, memory-reducing garbage collection (the apps run with --expose-gc), as
- *    V8's memory reducer does by itself in an idle app: memory held, not garbage or heap V8 has not given
- *    back yet.
+ *    a second idle and full garbage collections (the apps run with --expose-gc), as V8's memory reducer
+ *    collects by itself in an idle app: memory held, not garbage V8 has not collected yet.
  * 6. Prints every target with OK or its shortfall, where the time goes (app CPU per request of each
  *    route on each adapter), a Markdown table of the run, and writes `bench-results/latest.json`.
  *
@@ -91,7 +91,8 @@ const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify')
   .map((a) => a.trim())
   .filter((a): a is Adapter => a === 'express' || a === 'fastify');
 
-type RouteName = 'health' | 'session' | 'bearer' | 'floor' | 'gqlMe' | 'gqlPing' | ComparedRoute;
+type RouteName =
+  'health' | 'session' | 'bearer' | 'floor' | 'gqlMe' | 'gqlPing' | 'gqlFloor' | ComparedRoute;
 /** The other approaches (BENCH_COMPARE=1, Express): information beside the targets, never targets. */
 type ComparedRoute = 'ironSession' | 'joseEveryRequest' | 'sealedEveryRequest';
 const COMPARED: ComparedRoute[] = ['ironSession', 'joseEveryRequest', 'sealedEveryRequest'];
@@ -102,6 +103,7 @@ const ROUTE_LABEL: Record<RouteName, string> = {
   floor: 'GET /bench/floor (no-op guard)',
   gqlMe: 'POST /graphql me (session)',
   gqlPing: 'POST /graphql ping (public)',
+  gqlFloor: 'POST /graphql benchFloorMe (no-op)',
   ironSession: 'GET /bench/iron-session',
   joseEveryRequest: 'GET /bench/jose-every-request',
   sealedEveryRequest: 'GET /bench/sealed-every-request',
@@ -119,6 +121,9 @@ const COMPARED_WITH: Record<ComparedRoute, { ours: 'session' | 'bearer'; what: s
 };
 const GQL_ME = JSON.stringify({ query: '{ me { userId tenantId tenantName email roles } }' });
 const GQL_PING = JSON.stringify({ query: '{ ping }' });
+const GQL_FLOOR = JSON.stringify({
+  query: '{ benchFloorMe { userId tenantId tenantName email roles } }',
+});
 
 interface Route {
   url: string;
@@ -417,6 +422,12 @@ async function main(): Promise<number> {
           body: GQL_ME,
         },
         gqlPing: { url: `${base}/graphql`, method: 'POST', headers: json, body: GQL_PING },
+        gqlFloor: {
+          url: `${base}/graphql`,
+          method: 'POST',
+          headers: { ...json, cookie: cookieHeader },
+          body: GQL_FLOOR,
+        },
       };
       if (COMPARE && app.adapter === 'express')
         Object.assign(
@@ -440,24 +451,26 @@ async function main(): Promise<number> {
         bearerTokenChars: bearerToken.length,
       };
       for (const name of Object.keys(routes) as RouteName[]) {
-        const route = routes[name]!;
+        const route = routes[name];
+        if (!route) continue; // a GraphQL route left out with its siblings
         const res = await request(route.url, {
           method: route.method,
           headers: route.headers,
           body: route.body,
         });
         const what = `${app.adapter} ${ROUTE_LABEL[name]}`;
-        if (name === 'gqlMe' || name === 'gqlPing') {
+        if (name === 'gqlMe' || name === 'gqlPing' || name === 'gqlFloor') {
           const answer =
             res.status === 200 ? res.json<{ data?: Record<string, unknown> | null }>() : undefined;
+          const me = (answer?.data?.me ?? answer?.data?.benchFloorMe) as
+            { userId?: unknown } | undefined;
           const ok =
-            name === 'gqlPing'
-              ? answer?.data?.ping === 'pong'
-              : typeof (answer?.data?.me as { userId?: unknown } | undefined)?.userId === 'string';
+            name === 'gqlPing' ? answer?.data?.ping === 'pong' : typeof me?.userId === 'string';
           if (!ok) {
             state.graphqlMissing = `${what} answered ${res.status}: ${res.text.slice(0, 200)}`;
             delete routes.gqlMe;
             delete routes.gqlPing;
+            delete routes.gqlFloor;
             continue;
           }
         } else {
@@ -608,7 +621,14 @@ async function main(): Promise<number> {
     const memory = {} as Record<Adapter, MemoryFigures>;
     for (const adapter of ADAPTERS) {
       const app = states.get(adapter)!.app;
-      const m = await memoryFigures(app, firstSet, secondSet);
+      const st = states.get(adapter)!;
+      const m = await memoryFigures(
+        app,
+        st.routes.session!.headers.cookie,
+        st.routes.bearer!.headers.authorization,
+        firstSet,
+        secondSet,
+      );
       memory[adapter] = m;
       for (const f of m.loads)
         if (failedRun(f))
@@ -643,7 +663,7 @@ async function main(): Promise<number> {
         speed: gql !== undefined,
         info:
           states.get(adapter)!.graphqlMissing ??
-          `rounds ${perRound(adapter, 'gqlMe', 'gqlPing').join(' ')}; by app CPU per request ${cpuRatio(adapter, 'gqlPing', adapter, 'gqlMe')}`,
+          `rounds ${perRound(adapter, 'gqlMe', 'gqlPing').join(' ')}; by app CPU per request ${cpuRatio(adapter, 'gqlPing', adapter, 'gqlMe')}; me / benchFloorMe ${ratio(rps(adapter, 'gqlMe'), rps(adapter, 'gqlFloor'))} (the guard's share), benchFloorMe / ping ${ratio(rps(adapter, 'gqlFloor'), rps(adapter, 'gqlPing'))} (GraphQL's)`,
       });
     }
     if (ADAPTERS.length === 2) {
@@ -675,7 +695,13 @@ async function main(): Promise<number> {
         target: `<= ${MEMORY_TARGET_MB}`,
         met: m.growthMb <= MEMORY_TARGET_MB && allCached,
         speed: false,
-        info: `${m.bytesPerEntry} B per cached entry (RSS), heap +${m.heapGrowthMb} MB, RSS +${m.growthBeforeGcMb} MB before the collection; caches' own estimate ${m.estimatedBytesPerEntry.sessions} B/session, ${m.estimatedBytesPerEntry.bearer} B/token${allCached ? '' : '; NOT ALL CACHED'}`,
+        info: `${m.bytesPerEntry} B per cached entry (RSS), heap +${m.heapGrowthMb} MB, RSS +${m.growthBeforeGcMb} MB before the collections; V8 heap committed ${Object.entries(
+          m.committedGrowthMb,
+        )
+          .map(([n, mb]) => `${n} ${mb >= 0 ? '+' : ''}${mb}`)
+          .join(
+            ', ',
+          )} MB; caches' own estimate ${m.estimatedBytesPerEntry.sessions} B/session, ${m.estimatedBytesPerEntry.bearer} B/token${allCached ? '' : '; NOT ALL CACHED'}`,
       });
       const r = refresh[adapter];
       targets.push({
@@ -710,7 +736,7 @@ async function main(): Promise<number> {
       const diff = (a?: number, b?: number) =>
         a !== undefined && b !== undefined ? `${a - b >= 0 ? '+' : ''}${round1(a - b)}` : 'n/a';
       log(
-        `  ${adapter.padEnd(8)} /health ${cpu('health')} (framework + Nest, smallest route); floor ${diff(cpu('floor'), cpu('health'))} (Nest guard/param pipeline, cookie, body); guard over floor: session ${diff(cpu('session'), cpu('floor'))}, bearer ${diff(cpu('bearer'), cpu('floor'))}; GraphQL ping ${cpu('gqlPing') ?? 'n/a'}, me ${diff(cpu('gqlMe'), cpu('gqlPing'))} over ping; load generator ${medians[adapter].session?.clientCpuUs} µs per /api/me`,
+        `  ${adapter.padEnd(8)} /health ${cpu('health')} (framework + Nest, smallest route); floor ${diff(cpu('floor'), cpu('health'))} (Nest guard/param pipeline, cookie, body); guard over floor: session ${diff(cpu('session'), cpu('floor'))}, bearer ${diff(cpu('bearer'), cpu('floor'))}; GraphQL ping ${cpu('gqlPing') ?? 'n/a'}, benchFloorMe ${diff(cpu('gqlFloor'), cpu('gqlPing'))} over ping (GraphQL's own cost of the larger answer), me ${diff(cpu('gqlMe'), cpu('gqlFloor'))} over benchFloorMe (the guard); load generator ${medians[adapter].session?.clientCpuUs} µs per /api/me`,
       );
     }
     for (const name of COMPARE ? COMPARED : []) {
@@ -849,9 +875,9 @@ interface Credentials {
 }
 
 /**
- * 10k cookie sessions (the real login session re-sealed with the app's own secret, with a new id and
- * userId each: for the server they are indistinguishable from real logins) and 10k bearer tokens minted
- * and signed by the emulator with a distinct `sub`.
+ * 10k cookie sessions (the real login session re-sealed with the app's own secret, each with its own id,
+ * user id, email, name and user name: for the server they are logins of 10k users of one tenant) and 10k
+ * bearer tokens minted and signed by the emulator with a distinct `sub` (and their own `jti`).
  */
 async function credentials(
   emulator: WristbandEmulator,
@@ -863,10 +889,20 @@ async function credentials(
   const bearers: string[] = [];
   for (let i = 0; i < MEMORY_CREDENTIALS; i++) {
     const userId = `bench-${set}-user-${i}`;
+    // What differs between the users of one tenant; the rest (tenant, application, roles) is the login's.
+    const claims = {
+      ...template.claims,
+      sub: userId,
+      email: `user-${set}-${i}@acme.test`,
+      name: `Bench User ${set}${i}`,
+      preferred_username: `bench-${set}-${i}`,
+    };
     const session: WristbandSession = {
       ...template,
       id: randomBytes(24).toString('base64url'),
       userId,
+      email: claims.email,
+      claims,
       lastSeenAt: Date.now(),
     };
     cookies.push(`${SESSION_COOKIE}=${await cookieStore.write(session)}`);
@@ -883,6 +919,8 @@ interface CacheFigures {
 }
 interface CachesAnswer {
   memory: NodeJS.MemoryUsage;
+  /** V8 heap space → [committed, used] bytes. */
+  heapSpaces: Record<string, [number, number]>;
   sessions?: CacheFigures;
   bearer?: CacheFigures;
 }
@@ -900,6 +938,8 @@ interface MemoryFigures {
   estimatedBytesPerEntry: { sessions?: number; bearer?: number };
   /** RSS growth without the collections (information: includes garbage not yet collected). */
   growthBeforeGcMb: number;
+  /** Growth of each V8 heap space's committed size, in MB (those that moved by 1 MB or more). */
+  committedGrowthMb: Record<string, number>;
   warm: MemorySample;
   filled: MemorySample;
   second: MemorySample;
@@ -907,13 +947,16 @@ interface MemoryFigures {
 }
 
 /**
- * RSS warmed up (after the rounds: the heap is at its working size), then with the first 10k + 10k
+ * RSS warmed up (after the rounds, and as many requests as a fill on the login's own credentials), then
+ * with the first 10k + 10k
  * credentials each sent twice (all cached), then with 10k + 10k more (the caches evict). Each figure is
- * taken once the app has been idle for a second and then ran a full, memory-reducing garbage collection, so
- * the growth is memory held, not garbage V8 has not collected yet (the RSS before it is kept too).
+ * taken once the app has been idle for a second and then ran full garbage collections, so the growth is
+ * memory held, not garbage V8 has not collected yet (the RSS before them is kept too).
  */
 async function memoryFigures(
   app: AppProcess,
+  loginCookie: string,
+  loginBearer: string,
   first: Credentials,
   second: Credentials,
 ): Promise<MemoryFigures> {
@@ -921,11 +964,24 @@ async function memoryFigures(
   const sample = async (): Promise<MemorySample> => {
     await sleep(1000);
     const rssBeforeGcMb = rssMb(pid);
+    // Twice, with pauses: V8 hands freed pages back to the system on a background thread after a GC.
+    await request(`${app.loopUrl}/bench/caches?gc=1`);
+    await sleep(1500);
     const caches = (await request(`${app.loopUrl}/bench/caches?gc=1`)).json<CachesAnswer>();
+    await sleep(1500);
     return { rssMb: rssMb(pid), rssBeforeGcMb, ...caches };
   };
+  // Warmed up for this load: as many requests as a fill, on the one login's credentials (cache hits), so the
+  // young generation is at the size this request rate gives it before and after the fill alike.
+  const loads = [
+    await sendAll(
+      app,
+      { cookies: [loginCookie], bearers: [loginBearer] },
+      4 * first.cookies.length,
+    ),
+  ];
   const warm = await sample();
-  const loads = [await sendAll(app, first)];
+  loads.push(await sendAll(app, first));
   const filled = await sample();
   loads.push(await sendAll(app, second));
   const secondSample = await sample();
@@ -943,6 +999,11 @@ async function memoryFigures(
     secondRssMb: secondSample.rssMb,
     growthMb,
     growthBeforeGcMb: round1(filled.rssBeforeGcMb - warm.rssBeforeGcMb),
+    committedGrowthMb: Object.fromEntries(
+      Object.entries(filled.heapSpaces)
+        .map(([name, [size]]) => [name, round1((size - (warm.heapSpaces[name]?.[0] ?? 0)) / MB)])
+        .filter(([, mb]) => Math.abs(mb as number) >= 1),
+    ) as Record<string, number>,
     heapGrowthMb: round1((filled.memory.heapUsed - warm.memory.heapUsed) / MB),
     bytesPerEntry: added > 0 ? Math.round((growthMb * MB) / added) : 0,
     estimatedBytesPerEntry: {
@@ -956,14 +1017,18 @@ async function memoryFigures(
   };
 }
 
-/** Every credential twice (the second time from the cache), cookie and bearer alternating. */
-async function sendAll(app: AppProcess, c: Credentials): Promise<RunFigures> {
+/** Every credential twice (the second time from the cache), cookie and bearer alternating (or `amount` requests). */
+async function sendAll(
+  app: AppProcess,
+  c: Credentials,
+  amount = 4 * c.cookies.length,
+): Promise<RunFigures> {
   const n = c.cookies.length;
   let i = 0;
   const r = await cannon({
     url: `${app.loopUrl}/api/me`,
     connections: MEMORY_CONNECTIONS,
-    amount: 4 * n,
+    amount,
     requests: [
       {
         setupRequest: (req) => {
@@ -992,7 +1057,15 @@ function markdownTable(
     m
       ? `${m.reqPerSec} req/s, ${m.appCpuUs} µs${base ? `, ${round2(m.reqPerSec / base.reqPerSec)}× /health` : ''}`
       : 'n/a';
-  for (const name of ['health', 'floor', 'session', 'bearer', 'gqlPing', 'gqlMe'] as RouteName[])
+  for (const name of [
+    'health',
+    'floor',
+    'session',
+    'bearer',
+    'gqlPing',
+    'gqlFloor',
+    'gqlMe',
+  ] as RouteName[])
     rows.push(
       `| \`${ROUTE_LABEL[name]}\` | ${adapters.map((a) => cell(medians[a][name], medians[a].health)).join(' | ')} |`,
     );
