@@ -174,6 +174,20 @@ describe('audit events and request ids', () => {
     ]);
   });
 
+  it('GraphQL: a resolver refused by the guard is audited like a route', async () => {
+    const { jar: bob } = await login(stack, stack.app, { username: 'bob@acme.test' });
+    const { res, events: of } = await call('/graphql', {
+      method: 'POST',
+      jar: bob,
+      body: { query: 'query { adminStats { tenantId } }' },
+    });
+    expect(res.status).toBe(200); // GraphQL answers errors in the body
+    expect(res.text).toContain('insufficient_role');
+    expect(of()).toEqual([
+      expect.objectContaining({ type: 'role_refused', userId: ids().bob, userAgent: AGENT }),
+    ]);
+  });
+
   it('refresh failed and session expired when Wristband refuses the refresh token', async () => {
     stack.emulator.setAccessTokenTtl(2);
     const { jar } = await login(stack, stack.app, { username: 'bob@acme.test' });
