@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 // Nest 12 ships as pure ESM, so Jest runs in its native ESM mode (`--experimental-vm-modules`).
 const tsJest = [
   'ts-jest',
@@ -27,6 +29,9 @@ const packageE2e = ['<rootDir>/packages/*/src/**/*.e2e-spec.ts'];
 export default {
   // e2e tests wait on real servers and real token lifetimes, with every suite running at once in CI.
   testTimeout: 20_000,
+  // Jest's default (cores - 1) is one worker on a 2-core CI machine: the e2e suites, twice over with two
+  // adapters, mostly wait on sockets and token lifetimes, so two run side by side at least.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   // unit: no server, no browser, no child process. e2e (`*.e2e-spec.ts`): the emulator, redis-server or Chromium.
   // `e2e` runs the app's e2e specs on Express and `e2e-fastify` the same specs on Fastify: the adapter
   // reaches test/support/http-adapter.ts through the project's `globals`, and Jest prints the project's
