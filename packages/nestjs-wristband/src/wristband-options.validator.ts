@@ -18,14 +18,14 @@ const HOST_PORT =
 const MIN_SECRET_LENGTH = 32;
 const DEFAULT_APP_ORIGIN = 'http://localhost:3001';
 const DEFAULT_AUTH_ROUTE_PREFIX = 'auth';
-/** Path segments Nest routes literally (no `:param`, no wildcard), joined by `/`. */
-const ROUTE_PREFIX = /^(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/;
 /**
  * 10k typical Wristband sessions (about 4.9 KB each by the caches' estimate) and 10k access tokens (about
  * 2.6 KB) fit; the two together hold at most about 64 MB of real heap (the estimate is high by a fifth).
  */
 const DEFAULT_SESSION_CACHE_MAX_BYTES = 48 * 1024 * 1024;
 const DEFAULT_BEARER_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+/** Path segments Nest routes literally (no `:param`, no wildcard), joined by `/`. */
+const ROUTE_PREFIX = /^(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/;
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const COOKIE_PREFIX = /^[A-Za-z0-9_-]{1,40}$/;
 /** No `{` or `}`: the store sets its own Redis Cluster hash tags. */

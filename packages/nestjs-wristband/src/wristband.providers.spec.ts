@@ -59,8 +59,8 @@ describe('option wiring', () => {
     const store = await storeFor(options);
     expect(store).toBeInstanceOf(CookieSessionStore);
     expect(peek<LRUCache<string, object>>(store, 'opened').max).toBe(7);
-    expect(coordinatorFor(store, options)).toBeInstanceOf(InProcessRefreshCoordinator);
     expect(peek<LRUCache<string, object>>(store, 'opened').maxSize).toBe(9000);
+    expect(coordinatorFor(store, options)).toBeInstanceOf(InProcessRefreshCoordinator);
   });
 
   it('tokens.recentRefreshCacheMaxEntries sizes both refresh memories', () => {
