@@ -7,7 +7,7 @@ import {
   UnsupportedContextError,
 } from '../errors/wristband.errors.js';
 import { exchangeOf, graphqlOperation, type Exchange } from '../http/execution-exchange.js';
-import type { RawRequest, RawResponse } from '../http/http-exchange.js';
+import { setDefaultHeader, type RawRequest } from '../http/http-exchange.js';
 import { RequestUserBinding } from '../http/request-user.binding.js';
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { AuthStrategyName } from '../interfaces/wristband-module-options.interface.js';
@@ -70,13 +70,13 @@ export class WristbandGuard implements CanActivate {
     // bearer token verified before, is decided without any await (measured by `npm run bench`).
     const user = credential && this.knownUser(exchange, credential, safe);
     if (user) {
-      keepOutOfSharedCaches(exchange.res);
+      keepOutOfSharedCaches(exchange.response);
       if (policy.roles || policy.tenantScope) this.authorize(context, policy, user, exchange);
       return true;
     }
     return this.authenticate(exchange, credential, policy.strategies, safe).then(
       (authenticated) => {
-        keepOutOfSharedCaches(exchange.res);
+        keepOutOfSharedCaches(exchange.response);
         if (policy.roles || policy.tenantScope)
           this.authorize(context, policy, authenticated, exchange);
         return true;
@@ -230,6 +230,6 @@ function bearerToken(headers: IncomingHttpHeaders): string | undefined {
  * `Authorization` header, so nothing in HTTP stops a CDN or caching proxy from storing it for the next
  * caller. Set before the handler runs, so a handler (or `@Header()`) that sets its own wins.
  */
-function keepOutOfSharedCaches(res: RawResponse): void {
-  res.setHeader('cache-control', 'no-store');
+function keepOutOfSharedCaches(response: unknown): void {
+  setDefaultHeader(response, 'cache-control', 'no-store');
 }

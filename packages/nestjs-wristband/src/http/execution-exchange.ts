@@ -32,13 +32,22 @@ export interface Exchange {
 export function exchangeOf(context: ContextArgs): Exchange {
   if (context.getType() === 'graphql') return graphqlExchange(context);
   const request = context.getArgByIndex<object>(0);
-  const response = context.getArgByIndex<unknown>(1);
-  return {
-    req: rawRequestOf(request),
-    res: responseHeadersOf(response),
-    request,
-    response,
-  };
+  return new HttpExchange(rawRequestOf(request), request, context.getArgByIndex<unknown>(1));
+}
+
+/** `res` is made on first use: most guarded requests write no header through it. */
+class HttpExchange implements Exchange {
+  #res: RawResponse | undefined;
+
+  constructor(
+    readonly req: RawRequest,
+    readonly request: object,
+    readonly response: unknown,
+  ) {}
+
+  get res(): RawResponse {
+    return (this.#res ??= responseHeadersOf(this.response));
+  }
 }
 
 /** The framework request and response a GraphQL context holds, if it holds them. */

@@ -173,6 +173,16 @@ export function responseHeadersOf(response: unknown): RawResponse {
   return isFastifyReply(response) ? new FastifyReplyHeaders(response) : (response as RawResponse);
 }
 
+/**
+ * Sets a header that the handler may still replace, on Node's response directly: on Fastify, headers the
+ * reply sets later take precedence over these when the answer is written, and this costs no allocation.
+ */
+export function setDefaultHeader(response: unknown, name: string, value: string): void {
+  if (response instanceof ServerResponse) response.setHeader(name, value);
+  else if (isFastifyReply(response)) response.raw.setHeader(name, value);
+  else responseHeadersOf(response).setHeader(name, value);
+}
+
 /** Whether the answer to this framework response has started (then nothing more can be sent). */
 export function answerStarted(response: unknown): boolean {
   if (response instanceof ServerResponse) return response.headersSent;
@@ -194,7 +204,9 @@ export function sendAnswer(
   if (isFastifyReply(response)) {
     response.code(status);
     for (const name in headers) response.header(name, headers[name]);
-    response.send(body);
+    // `send('')` would add Fastify's `text/plain` content type to an empty answer; Express adds none.
+    if (body) response.send(body);
+    else response.send();
     return;
   }
   const res = response as ServerResponse;

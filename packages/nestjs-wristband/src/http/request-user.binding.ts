@@ -23,8 +23,9 @@ export class RequestUserBinding implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.options.requestUserAccessor) return;
     const adapter = this.adapterHost?.httpAdapter;
+    if (adapter?.getType() === 'fastify') return declareFastifyRequestUser(adapter.getInstance());
+    if (!this.options.requestUserAccessor) return;
     if (adapter?.getType() !== 'express') return;
     // `app.request`: the prototype of this Express app's requests only (Express makes one per app).
     const proto = adapter.getInstance<{ request?: unknown }>().request;
@@ -37,4 +38,17 @@ export class RequestUserBinding implements OnApplicationBootstrap {
     setAuthState(exchange.req, user, session, exchange.response);
     if (!this.viaAccessor) (exchange.request as { user?: unknown }).user = user;
   }
+}
+
+interface FastifyDecorators {
+  hasRequestDecorator?(name: string): boolean;
+  decorateRequest?(name: string, value: unknown): void;
+}
+
+/**
+ * Declares `request.user` on Fastify, which then sets it in every request's constructor: assigning a
+ * property Fastify's requests were not built with gives each request a hidden class of its own.
+ */
+function declareFastifyRequestUser(fastify: FastifyDecorators): void {
+  if (fastify.hasRequestDecorator?.('user') === false) fastify.decorateRequest?.('user', undefined);
 }
