@@ -1,10 +1,9 @@
-import { type ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AdminModule } from '../admin/admin.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { AdminStatsResolver } from './admin-stats.resolver.js';
-import { AppApolloDriver } from './apollo-express.driver.js';
 import { graphqlContext } from './graphql-context.js';
 import { MeResolver } from './me.resolver.js';
 import { PingResolver } from './ping.resolver.js';
@@ -26,7 +25,7 @@ export class AppGraphqlModule {
       module: AppGraphqlModule,
       imports: [
         GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: AppApolloDriver,
+          driver: ApolloDriver,
           path: '/graphql',
           // Built in memory at startup: nothing is written to disk.
           autoSchemaFile: true,
