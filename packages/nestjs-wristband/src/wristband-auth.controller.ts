@@ -139,7 +139,7 @@ export class WristbandAuthController {
   @AuthStrategies('session')
   session(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse) {
     responseHeadersOf(res).setHeader('cache-control', 'no-store');
-    const s = guardedSession(req);
+    const s = guardedSession(req, res);
     return {
       isAuthenticated: true,
       userId: s.userId,
@@ -160,7 +160,7 @@ export class WristbandAuthController {
   @AuthStrategies('session')
   token(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse) {
     responseHeadersOf(res).setHeader('cache-control', 'no-store');
-    const s = guardedSession(req);
+    const s = guardedSession(req, res);
     return { accessToken: s.accessToken, expiresAt: this.tokens.bufferedExpiry(s) };
   }
 
@@ -202,8 +202,8 @@ export class WristbandAuthController {
 }
 
 /** The session `WristbandGuard` opened for this request (these routes accept sessions only). */
-function guardedSession(req: AuthRequest): WristbandSession {
-  const session = getAuthState(rawRequestOf(req))?.session;
+function guardedSession(req: AuthRequest, res: AuthResponse): WristbandSession {
+  const session = getAuthState(rawRequestOf(req), res)?.session;
   if (!session) throw new AuthenticationRequiredError('session_required', 'Log in first');
   return session;
 }

@@ -41,7 +41,11 @@ class RecordedAuthState implements RequestAuthState {
  * Code that replaces `res.locals` with a new object (instead of adding to it) between the guard and the
  * handler drops the state: `@CurrentUser()` is then undefined, never another request's user.
  *
- * Elsewhere (no `res.locals`): a WeakMap keyed by the request, which disappears with it.
+ * On Fastify: a symbol slot declared once on every request (`declareAuthStateSlot`, at bootstrap), found
+ * through the reply's `request`: Fastify builds each request with its declared slots, so writing it keeps
+ * the object's shape.
+ *
+ * Elsewhere (neither): a WeakMap keyed by the request, which disappears with it.
  */
 const STATE = Symbol('wristband.requestAuthState');
 const stateByRequest = new WeakMap<object, RequestAuthState>();
@@ -50,7 +54,22 @@ type Locals = Record<symbol, RequestAuthState | undefined>;
 
 function localsOf(res: unknown): Locals | undefined {
   const locals = (res as { locals?: unknown } | undefined)?.locals;
-  return typeof locals === 'object' && locals !== null ? (locals as Locals) : undefined;
+  if (typeof locals === 'object' && locals !== null) return locals as Locals;
+  const request = (res as { request?: unknown } | undefined)?.request;
+  return typeof request === 'object' && request !== null && STATE in request
+    ? (request as Locals)
+    : undefined;
+}
+
+/** The part of a Fastify instance used to declare request slots. */
+export interface FastifyRequestDecorators {
+  hasRequestDecorator?(name: string | symbol): boolean;
+  decorateRequest?(name: string | symbol, value: unknown): void;
+}
+
+/** Declares the state's slot on every request of a Fastify app (before it starts). */
+export function declareAuthStateSlot(fastify: FastifyRequestDecorators): void {
+  if (fastify.hasRequestDecorator?.(STATE) === false) fastify.decorateRequest?.(STATE, undefined);
 }
 
 /** Express's response for a request (`req.res`), when there is one. */

@@ -5,7 +5,12 @@ import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.in
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { WristbandUser } from '../interfaces/wristband-user.interface.js';
 import type { Exchange } from './execution-exchange.js';
-import { defineRequestUserAccessor, setAuthState } from './request-auth-state.js';
+import {
+  declareAuthStateSlot,
+  defineRequestUserAccessor,
+  setAuthState,
+  type FastifyRequestDecorators,
+} from './request-auth-state.js';
 
 /**
  * Records the guard's result for a request and makes it visible as `request.user`. By default `user` is
@@ -24,7 +29,7 @@ export class RequestUserBinding implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     const adapter = this.adapterHost?.httpAdapter;
-    if (adapter?.getType() === 'fastify') return declareFastifyRequestUser(adapter.getInstance());
+    if (adapter?.getType() === 'fastify') return declareFastifyRequestSlots(adapter.getInstance());
     if (!this.options.requestUserAccessor) return;
     if (adapter?.getType() !== 'express') return;
     // `app.request`: the prototype of this Express app's requests only (Express makes one per app).
@@ -40,15 +45,12 @@ export class RequestUserBinding implements OnApplicationBootstrap {
   }
 }
 
-interface FastifyDecorators {
-  hasRequestDecorator?(name: string): boolean;
-  decorateRequest?(name: string, value: unknown): void;
-}
-
 /**
- * Declares `request.user` on Fastify, which then sets it in every request's constructor: assigning a
- * property Fastify's requests were not built with gives each request a hidden class of its own.
+ * Declares `request.user` and the auth state's slot on Fastify, which then sets them in every request's
+ * constructor: assigning properties Fastify's requests were not built with gives each request a hidden
+ * class of its own, and a WeakMap entry per request costs the garbage collector more.
  */
-function declareFastifyRequestUser(fastify: FastifyDecorators): void {
+function declareFastifyRequestSlots(fastify: FastifyRequestDecorators): void {
   if (fastify.hasRequestDecorator?.('user') === false) fastify.decorateRequest?.('user', undefined);
+  declareAuthStateSlot(fastify);
 }
