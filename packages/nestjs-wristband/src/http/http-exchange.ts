@@ -174,12 +174,13 @@ export function responseHeadersOf(response: unknown): RawResponse {
 }
 
 /**
- * Sets a header that the handler may still replace, on Node's response directly: on Fastify, headers the
- * reply sets later take precedence over these when the answer is written, and this costs no allocation.
+ * Sets a header the handler may still replace (a later write of the same header wins), without the
+ * wrapper `responseHeadersOf` makes. On Fastify through the reply: a header set on Node's response
+ * beforehand sends Node's `writeHead` down its slower merging path.
  */
 export function setDefaultHeader(response: unknown, name: string, value: string): void {
   if (response instanceof ServerResponse) response.setHeader(name, value);
-  else if (isFastifyReply(response)) response.raw.setHeader(name, value);
+  else if (isFastifyReply(response)) response.header(name, value);
   else responseHeadersOf(response).setHeader(name, value);
 }
 
