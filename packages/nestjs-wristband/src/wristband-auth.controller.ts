@@ -13,6 +13,7 @@ import {
   rawRequestOf,
   responseHeadersOf,
   sendRedirect,
+  setDefaultHeader,
   type RawRequest,
 } from './http/http-exchange.js';
 import { foreignInitiator } from './http/request-initiator.js';
@@ -138,7 +139,7 @@ export class WristbandAuthController {
   @UseGuards(WristbandGuard)
   @AuthStrategies('session')
   session(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse) {
-    responseHeadersOf(res).setHeader('cache-control', 'no-store');
+    setDefaultHeader(res, 'cache-control', 'no-store');
     const s = guardedSession(req, res);
     return {
       isAuthenticated: true,
@@ -159,7 +160,7 @@ export class WristbandAuthController {
   @UseGuards(WristbandGuard)
   @AuthStrategies('session')
   token(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse) {
-    responseHeadersOf(res).setHeader('cache-control', 'no-store');
+    setDefaultHeader(res, 'cache-control', 'no-store');
     const s = guardedSession(req, res);
     return { accessToken: s.accessToken, expiresAt: this.tokens.bufferedExpiry(s) };
   }

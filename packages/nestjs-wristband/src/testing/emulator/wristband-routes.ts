@@ -10,6 +10,7 @@ import { PATHS, findClient, originsOf, type EmulatorContext } from './context.js
 import { DNS_LABEL } from './directory.js';
 import { parseCookies, redirect, send, sendHtml, tenantLabel } from './http.js';
 import { errorPage, tenantDiscoveryPage } from './pages.js';
+import type { EmulatorClient } from './seed.js';
 
 /** Checks the signature against the keys served now, `exp` without leeway, and that the grant is alive. */
 export async function handleUserinfo(
@@ -107,6 +108,20 @@ export function handleJwtRevocation(
     .finally(() => send(res, 200, ''));
 }
 
+/** The client named by `?client_id`, or undefined after answering a 400 page titled `title`. */
+function requireClient(
+  ctx: EmulatorContext,
+  res: http.ServerResponse,
+  url: URL,
+  title: string,
+): EmulatorClient | undefined {
+  const clientId = url.searchParams.get('client_id');
+  const client = findClient(ctx, clientId);
+  if (!client)
+    sendHtml(res, 400, errorPage(title, clientId ? 'Unknown client_id.' : 'Missing client_id.'));
+  return client;
+}
+
 /** `?client_id[&redirect_url][&state]`: ends this host's session and goes back to the application. */
 export function handleLogout(
   ctx: EmulatorContext,
@@ -114,16 +129,8 @@ export function handleLogout(
   res: http.ServerResponse,
   url: URL,
 ): void {
-  const clientId = url.searchParams.get('client_id');
-  const client = findClient(ctx, clientId);
-  if (!client) {
-    sendHtml(
-      res,
-      400,
-      errorPage('Logout failed', clientId ? 'Unknown client_id.' : 'Missing client_id.'),
-    );
-    return;
-  }
+  const client = requireClient(ctx, res, url, 'Logout failed');
+  if (!client) return;
   const state = url.searchParams.get('state');
   if (state && state.length > 512) {
     sendHtml(res, 400, errorPage('Logout failed', 'state must be at most 512 characters.'));
@@ -172,16 +179,8 @@ export function handleLogout(
 
 /** The application login page (tenant discovery): asks for a tenant, then sends to the client's Login URL. */
 export function handleAppLogin(ctx: EmulatorContext, res: http.ServerResponse, url: URL): void {
-  const clientId = url.searchParams.get('client_id');
-  const client = findClient(ctx, clientId);
-  if (!client) {
-    sendHtml(
-      res,
-      400,
-      errorPage('Application login', clientId ? 'Unknown client_id.' : 'Missing client_id.'),
-    );
-    return;
-  }
+  const client = requireClient(ctx, res, url, 'Application login');
+  if (!client) return;
   const appDisplayName = ctx.directory.application.displayName;
   const raw = url.searchParams.get('tenant_name');
   if (raw === null) {
