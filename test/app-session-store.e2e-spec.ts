@@ -180,7 +180,7 @@ describe("an app's own session store", () => {
     await nest.listen(port, '127.0.0.1');
     const store = nest.get(DatabaseSessionStore);
     try {
-      const { jar } = await login(stack, { url, port, app: nest, close: () => nest.close() });
+      const { jar } = await login(stack, { url });
       expect(store.holds(jar.get(url, 'wb_session'))).toBe(true);
       expect((await request(`${url}/me`, { jar })).status).toBe(200);
       expect((await request(`${url}/me`, { jar: new CookieJar() })).status).toBe(401);

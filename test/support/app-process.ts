@@ -25,8 +25,11 @@ export interface BuiltApp {
   dispose(): void;
 }
 
-/** Compiles `src/main.ts` and what it imports. Rejects with tsc's output when it does not compile. */
-export async function buildApp(): Promise<BuiltApp> {
+/**
+ * Compiles `entry` (a path from the repository's root; the example app's `src/main.ts` unless a test runs
+ * an app of its own) and what it imports. Rejects with tsc's output when it does not compile.
+ */
+export async function buildApp(entry = 'src/main.ts'): Promise<BuiltApp> {
   const cache = join(ROOT, 'node_modules/.cache');
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'app-process-'));
@@ -43,7 +46,7 @@ export async function buildApp(): Promise<BuiltApp> {
         sourceMap: false,
         paths: { 'nestjs-wristband': [PACKAGE_INDEX] },
       },
-      files: [join(ROOT, 'src/main.ts')],
+      files: [join(ROOT, entry)],
     }),
   );
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -65,7 +68,7 @@ export async function buildApp(): Promise<BuiltApp> {
     "export * from '../../packages/nestjs-wristband/src/index.js';\n",
   );
   return {
-    main: join(out, 'src/main.js'),
+    main: join(out, entry.replace(/\.ts$/, '.js')),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

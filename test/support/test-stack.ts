@@ -201,7 +201,7 @@ export interface LoginResult {
 /** Logs in through the real flow: app /auth/login → emulator authorize + login form → app /auth/callback. */
 export async function login(
   stack: Pick<TestStack, 'emulator'>,
-  app: TestApp,
+  app: Pick<TestApp, 'url'>,
   opts: {
     tenant?: string;
     username?: string;
