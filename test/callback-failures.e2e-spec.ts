@@ -129,6 +129,23 @@ describe('callback failures', () => {
     expect(res.json()).toMatchObject({ reason: 'wristband_unavailable' });
   });
 
+  it.each([
+    ['an HTML page', '<html><body>Bad gateway</body></html>'],
+    ['JSON null', null],
+    ['a JSON array', []],
+  ])(
+    'Wristband userinfo answering 200 with %s → 502 userinfo_invalid, no session, never a 500',
+    async (_name, body) => {
+      const { jar, callbackUrl } = await authorize(stack);
+      stack.emulator.injectFault({ endpoint: 'userinfo', status: 200, body, times: 1 });
+      const res = await request(callbackUrl.href, { jar });
+      expect(res.status).toBe(502);
+      expect(res.json()).toMatchObject({ reason: 'userinfo_invalid' });
+      expect(res.text).not.toMatch(/at .*\.[jt]s|SyntaxError/);
+      expect(jar.get(stack.app.url, 'wb_session')).toBeUndefined();
+    },
+  );
+
   it('a callback for another tenant than the login → 403 tenant_mismatch', async () => {
     const { jar, callbackUrl } = await authorize(stack);
     callbackUrl.searchParams.set('tenant_name', 'globex');

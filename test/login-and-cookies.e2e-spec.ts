@@ -119,6 +119,8 @@ describe('login request validation and redirect attacks', () => {
     '/\\evil.com',
     'javascript:alert(1)',
     'http://localhost:1/elsewhere',
+    '/.//evil.com/x', // parses to the path //evil.com/x: a redirect to evil.com if sent as parsed
+    '/./\t/evil.com',
   ])('drops a foreign return_url %p (the user lands on /)', async (returnUrl) => {
     const { callback } = await login(stack, stack.app, { returnUrl });
     expect(callback.status).toBe(302);
@@ -133,6 +135,22 @@ describe('login request validation and redirect attacks', () => {
       (await login(stack, stack.app, { returnUrl: `${stack.app.url}/settings` })).callback.location,
     ).toBe(`${stack.app.url}/settings`);
   });
+
+  it.each([
+    ['/\u2603', '/%E2%98%83'],
+    ['/ok?q=\u20ac#caf\u00e9', '/ok?q=%E2%82%AC#caf%C3%A9'],
+    ['/caf\u00e9', '/caf%C3%A9'],
+    ['/a b?c d', '/a%20b?c%20d'],
+    ['/a/../b', '/b'],
+  ])(
+    'percent-encodes return_url %j in the Location header; the login completes',
+    async (returnUrl, location) => {
+      const { jar, callback } = await login(stack, stack.app, { returnUrl });
+      expect(callback.status).toBe(302);
+      expect(callback.headers.location).toBe(location);
+      expect((await request(`${stack.app.url}/api/me`, { jar })).status).toBe(200);
+    },
+  );
 
   it('keeps at most 3 login-state cookies (several tabs can log in at once)', async () => {
     const jar = new CookieJar();

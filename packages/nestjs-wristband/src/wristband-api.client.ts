@@ -138,7 +138,8 @@ export class WristbandApiClient implements OnApplicationShutdown {
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       });
       if (!res.ok) throw await this.failure(res);
-      const body: unknown = await res.json();
+      // Not JSON (an HTML error page from a proxy, say) is as invalid as JSON of the wrong shape.
+      const body: unknown = await res.json().catch(() => undefined);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new WristbandRequestError(
           'userinfo_invalid',

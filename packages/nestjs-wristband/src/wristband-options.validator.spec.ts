@@ -179,6 +179,19 @@ describe('auth route prefix', () => {
     ]);
   });
 
+  it.each([
+    ['//evil.com', 'must be a path starting with a single "/"'],
+    ['home', 'must be a path starting with a single "/"'],
+    ['/caf\u00e9', 'must be percent-encoded (no spaces or non-ASCII characters)'],
+    ['/a b', 'must be percent-encoded (no spaces or non-ASCII characters)'],
+  ])('refuses defaultReturnPath %j', (defaultReturnPath, problem) => {
+    expect(messages({ ...base, defaultReturnPath })).toEqual([`defaultReturnPath ${problem}`]);
+  });
+
+  it('accepts a percent-encoded defaultReturnPath with a query', () => {
+    expect(messages({ ...base, defaultReturnPath: '/caf%C3%A9?tab=1#top' })).toEqual([]);
+  });
+
   it('needs callbackUrl to reach the callback route while the module serves it (a global prefix before it is fine)', () => {
     const resolve = (o: Partial<WristbandModuleOptions>) => () =>
       resolveWristbandOptions({ ...base, ...o });

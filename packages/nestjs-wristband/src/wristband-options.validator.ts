@@ -141,6 +141,9 @@ export function findOptionProblems(
     add('allowedTenantCustomDomains', 'must be host[:port] values');
   if (o.defaultReturnPath !== undefined && !isSafeRelativePath(o.defaultReturnPath))
     add('defaultReturnPath', 'must be a path starting with a single "/"');
+  else if (o.defaultReturnPath !== undefined && /[^\x21-\x7e]/.test(o.defaultReturnPath))
+    // It becomes a `Location` header as it is.
+    add('defaultReturnPath', 'must be percent-encoded (no spaces or non-ASCII characters)');
 
   const s = o.session ?? {};
   checkPositiveInt(s.idleTimeoutSeconds, 'session', 'idleTimeoutSeconds', add);

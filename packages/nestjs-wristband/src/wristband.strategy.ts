@@ -294,18 +294,26 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
     });
   }
 
-  /** Keeps `return_url` only when it stays on this app: a path, or an absolute URL of our own origin. */
+  /**
+   * Keeps `return_url` only when it stays on this app: a path, or an absolute URL of our own origin. What
+   * is kept is the URL parser's form, percent-encoded (`/ok?q=€` → `/ok?q=%E2%82%AC`): a `Location` header
+   * takes no raw non-ASCII or space. The path is checked again after parsing (`/.//evil.com` parses to
+   * `//evil.com`, a redirect to another host).
+   */
   private safeReturnUrl(value: string | undefined): string | undefined {
     if (!value) return undefined;
-    if (isSafeRelativePath(value)) return value;
+    if (!isSafeRelativePath(value) && !/^https?:\/\//i.test(value)) return undefined;
+    let url: URL;
     try {
-      const url = new URL(value);
-      if (url.origin === this.options.appOrigin && isSafeRelativePath(url.pathname)) {
-        return `${url.pathname}${url.search}${url.hash}`;
-      }
+      url = new URL(value, `${this.options.appOrigin}/`);
     } catch {
-      // not a URL: dropped
+      return undefined; // not a URL: dropped
     }
-    return undefined;
+    const path = `${url.pathname}${url.search}${url.hash}`;
+    return url.origin === this.options.appOrigin &&
+      isSafeRelativePath(url.pathname) &&
+      path.length <= 2048
+      ? path
+      : undefined;
   }
 }
