@@ -105,6 +105,22 @@ describe('login request validation and redirect attacks', () => {
     expect(res.headers.location).toBeUndefined();
   });
 
+  it.each([
+    'tenant_name=acme&tenant_name=globex',
+    'tenant_name=acme&tenant_name=acme',
+    'tenant_name[]=acme',
+    'tenant_name[a]=acme',
+    'tenant_name[]=acme&tenant_name=acme',
+  ])(
+    'refuses %s (not exactly one tenant) with 400, instead of sending the user to the tenant discovery',
+    async (query) => {
+      const res = await request(`${stack.app.url}/auth/login?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.json()).toMatchObject({ reason: 'invalid_tenant_name' });
+      expect(res.headers.location).toBeUndefined();
+    },
+  );
+
   it('ignores a tenant_custom_domain that configuration does not allow', async () => {
     const res = await request(
       `${stack.app.url}/auth/login?tenant_name=acme&tenant_custom_domain=evil.com`,

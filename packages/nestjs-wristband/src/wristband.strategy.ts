@@ -13,7 +13,12 @@ import {
   WristbandError,
   WristbandRequestError,
 } from './errors/wristband.errors.js';
-import { queryParam, type RawRequest, type RawResponse } from './http/http-exchange.js';
+import {
+  queryParam,
+  queryParamMalformed,
+  type RawRequest,
+  type RawResponse,
+} from './http/http-exchange.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import { IdTokenVerifier, type IdTokenClaims } from './jwt/id-token.verifier.js';
 import { LoginStateStore, type LoginState } from './session/login-state.store.js';
@@ -142,6 +147,10 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
   private startLogin(req: RawRequest, res: RawResponse): string {
     const rawTenant = queryParam(req, 'tenant_name');
     const tenantName = normalizeTenantName(rawTenant);
+    // Two tenants (`tenant_name=a&tenant_name=b`, `tenant_name[]=a`) is no tenant: refused, not dropped.
+    if (queryParamMalformed(req, 'tenant_name')) {
+      throw new InvalidRequestError('invalid_tenant_name', 'tenant_name must be given once');
+    }
     if (rawTenant !== undefined && rawTenant !== '' && tenantName === undefined) {
       throw new InvalidRequestError(
         'invalid_tenant_name',

@@ -160,6 +160,24 @@ export function queryParam(req: RawRequest, name: string): string | undefined {
   return params.getAll(name).length === 1 ? (params.get(name) ?? undefined) : undefined;
 }
 
+/**
+ * True when `name` is in the query string other than once as plain text: repeated (`a=1&a=2`) or in a
+ * bracket form some parsers turn into arrays or objects (`a[]=1`, `a[b]=1`). `queryParam` reads those as
+ * absent; a caller whose parameter decides something can refuse them instead.
+ */
+export function queryParamMalformed(req: RawRequest, name: string): boolean {
+  const fromFramework = req.query?.[name];
+  if (fromFramework !== undefined && typeof fromFramework !== 'string') return true;
+  // The URL too: a framework's parser may have kept one of the forms apart (`a=1&a[]=2`).
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q === -1) return false;
+  const params = new URLSearchParams(url.slice(q + 1));
+  if (params.getAll(name).length > 1) return true;
+  for (const key of params.keys()) if (key.startsWith(`${name}[`)) return true;
+  return false;
+}
+
 /** Node's request behind a framework request (Express's is Node's; Fastify keeps it in `.raw`). */
 export function rawRequestOf(request: unknown): RawRequest {
   // `instanceof` first: looking up a missing `raw` on an Express request is a slow V8 lookup.
