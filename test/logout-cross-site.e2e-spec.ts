@@ -88,6 +88,17 @@ describe('GET /auth/logout started by another site', () => {
     expect((await request(`${stack.app.url}/api/me`, { jar })).status).toBe(401);
   });
 
+  it('HEAD /auth/logout (a link checker, a prefetch) → 405, nothing revoked, the session goes on', async () => {
+    const { jar } = await login(stack, stack.app);
+    stack.emulator.resetCalls();
+    const res = await request(`${stack.app.url}/auth/logout`, { method: 'HEAD', jar });
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, POST');
+    expect(res.headers['set-cookie']).toEqual([]);
+    expect(stack.emulator.calls('revoke')).toBe(0);
+    expect((await request(`${stack.app.url}/api/me`, { jar })).status).toBe(200);
+  });
+
   it('POST /auth/logout keeps its CSRF check and is not affected by Sec-Fetch-Site', async () => {
     const { jar } = await login(stack, stack.app);
     const csrf = jar.get(new URL(stack.app.url), 'CSRF-TOKEN')!;

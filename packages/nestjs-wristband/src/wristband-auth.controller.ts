@@ -12,6 +12,7 @@ import {
   queryParam,
   rawRequestOf,
   responseHeadersOf,
+  sendAnswer,
   sendRedirect,
   setDefaultHeader,
   type RawRequest,
@@ -101,6 +102,10 @@ export class WristbandAuthController {
   @Public()
   @Get('logout')
   async logout(@Req() req: AuthRequest, @Res() res: AuthResponse): Promise<void> {
+    // Express and Fastify route HEAD to GET handlers; a HEAD (a link checker, a prefetch) must change nothing.
+    if (rawRequestOf(req).method === 'HEAD') {
+      return sendAnswer(res, 405, { allow: 'GET, POST', 'cache-control': 'no-store' });
+    }
     const foreign = foreignInitiator(rawRequestOf(req), this.options.appOrigin);
     if (foreign) {
       const error = new CrossSiteRequestError(
