@@ -154,6 +154,18 @@ describe('bearer tokens on the same guard', () => {
     },
   );
 
+  it('a validly signed token over 8192 characters → 401 invalid_token saying it is too long', async () => {
+    const token = await stack.emulator.mintAccessToken({
+      claims: { custom_claims: { blob: 'x'.repeat(8200) } },
+    });
+    const res = await me(token);
+    expect(res.status).toBe(401);
+    expect(res.json()).toMatchObject({
+      reason: 'invalid_token',
+      message: 'Bearer token rejected: token longer than 8192 characters',
+    });
+  });
+
   it('a flood of unknown kids causes one JWKS fetch, then none within the cooldown', async () => {
     // An instance of its own, with the default 30 s cooldown and no keys fetched yet.
     const port = await freePort();

@@ -61,7 +61,9 @@ export class BearerTokenVerifier {
   async verify(token: string): Promise<WristbandUser> {
     const known = this.cached(token);
     if (known) return known;
-    if (!token || token.length > MAX_TOKEN_LENGTH) throw invalid('malformed token');
+    if (!token) throw invalid('malformed token');
+    if (token.length > MAX_TOKEN_LENGTH)
+      throw invalid(`token longer than ${MAX_TOKEN_LENGTH} characters`);
     try {
       const typ = decodeProtectedHeader(token).typ;
       // An ID token or any other JWT of Wristband's is not an access token.
