@@ -29,6 +29,23 @@ describe('CookieSealer', () => {
     ).toBeUndefined();
   });
 
+  it('opens only the spelling it produced: no extra, foreign or padding characters', () => {
+    const sealer = new CookieSealer([A]);
+    // Lengths 3k, 3k+1, 3k+2 bytes: every tail shape of base64url.
+    for (const n of ['', 'x', 'xx']) {
+      const sealed = sealer.seal('session', { n });
+      expect(sealer.unseal('session', sealed)).toEqual({ n });
+      for (const variant of [
+        `${sealed}A`,
+        `${sealed}=`,
+        `${sealed}!`,
+        ` ${sealed}`,
+        `${sealed.slice(0, 10)}.${sealed.slice(10)}`,
+      ])
+        expect(sealer.unseal('session', variant)).toBeUndefined();
+    }
+  });
+
   it('refuses a value sealed for another purpose', () => {
     const sealer = new CookieSealer([A]);
     expect(sealer.unseal('session', sealer.seal('login-state', { n: 1 }))).toBeUndefined();

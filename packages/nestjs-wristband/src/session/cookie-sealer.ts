@@ -69,6 +69,9 @@ export class CookieSealer {
     if (sealed.length > 16_384) return undefined;
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length <= HEADER_BYTES || raw[0] !== VERSION) return undefined;
+    // Node's decoder skips characters outside the alphabet and spare trailing bits: only the one
+    // spelling `sealBytes` produces opens, so no two cookie values are the same session.
+    if (raw.toString('base64url') !== sealed) return undefined;
     const id = raw.subarray(1, 1 + KEY_ID_BYTES);
     const entry = this.keysFor(purpose).find((k) => k.id.equals(id));
     if (!entry) return undefined;
