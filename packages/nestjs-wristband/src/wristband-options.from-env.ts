@@ -1,5 +1,6 @@
 import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
 import type { WristbandModuleFactoryOptions } from './interfaces/wristband-module-options.interface.js';
+import { describeProblem, recordEnvSources } from './wristband-options.env-sources.js';
 import { findOptionProblems, type WristbandOptionField } from './wristband-options.validator.js';
 
 /** The environment variable behind each option `wristbandOptionsFromEnv` reads. */
@@ -27,8 +28,12 @@ const ENV = WRISTBAND_ENV_VARIABLES;
  * The module's options from environment variables (`WRISTBAND_*`, `SESSION_SECRETS`, `REDIS_URL` or
  * `REDIS_CLUSTER_NODES`), so
  * `WristbandModule.forRoot(wristbandOptionsFromEnv())` is a whole setup. Throws one
- * `WristbandConfigurationError` naming every bad variable, never a value. The graph options
- * (`globalGuard`, `registerAuthRoutes`) are not read from the environment: they belong in code.
+ * `WristbandConfigurationError` naming every bad variable, never a value; what the module finds wrong
+ * later (`callbackUrl` against `authRoutePrefix`) names the variable too, as `WRISTBAND_CALLBACK_URL
+ * (callbackUrl)`, while the option keeps the value read (through `forRoot`, a `forRootAsync` factory, or
+ * spread with options set in code). A list variable set but listing nothing (only commas or spaces) is an
+ * error; unset or empty is its default. The graph options (`globalGuard`, `registerAuthRoutes`) are not
+ * read from the environment: they belong in code.
  */
 export function wristbandOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
@@ -45,20 +50,22 @@ export function wristbandOptionsFromEnv(
     if (!/^(false|0|no)$/i.test(v)) problems.push(`${name} must be true or false`);
     return false;
   };
-  /** A comma-separated list; unset or empty is `undefined`. */
-  const list = (name: string): string[] | undefined => {
-    const items = (value(name) ?? '')
-      .split(',')
+  /**
+   * A list: unset or empty is `undefined` (the default). Set but listing nothing (only separators or
+   * spaces, as a template that came out empty gives) is `[]`, which the validator refuses naming the
+   * variable: never a silent "any client", "no Redis" or default scopes.
+   */
+  const list = (name: string, separator: RegExp): string[] | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    return raw
+      .split(separator)
       .map((s) => s.trim())
       .filter(Boolean);
-    return items.length ? items : undefined;
   };
 
-  const allowedClientIds = list(ENV['bearer.allowedClientIds']);
-  // Set but listing nothing is an error (the validator says so), not "no Redis".
-  const clusterNodes = value(ENV['redis.clusterNodes'])
-    ? (list(ENV['redis.clusterNodes']) ?? [])
-    : undefined;
+  const allowedClientIds = list(ENV['bearer.allowedClientIds'], /,/);
+  const clusterNodes = list(ENV['redis.clusterNodes'], /,/);
   const options: WristbandModuleFactoryOptions = {
     applicationVanityDomain: value(ENV.applicationVanityDomain) ?? '',
     clientId: value(ENV.clientId) ?? '',
@@ -68,21 +75,19 @@ export function wristbandOptionsFromEnv(
     // The documented defaults, filled in here so a problem with them names the variable.
     callbackUrl: value(ENV.callbackUrl) ?? 'http://localhost:3001/auth/callback',
     loginUrl: value(ENV.loginUrl) ?? 'http://localhost:3001/auth/login',
-    scopes: (value(ENV.scopes) ?? 'openid offline_access email profile roles').split(/\s+/),
+    scopes: list(ENV.scopes, /\s+/) ?? ['openid', 'offline_access', 'email', 'profile', 'roles'],
     isApplicationCustomDomainActive: flag(ENV.isApplicationCustomDomainActive),
     dangerouslyAllowHttp: flag(ENV.dangerouslyAllowHttp),
-    sessionSecrets: list(ENV.sessionSecrets) ?? [],
+    sessionSecrets: list(ENV.sessionSecrets, /,/) ?? [],
     ...(value(ENV.redisUrl) ? { redisUrl: value(ENV.redisUrl) } : {}),
     ...(clusterNodes ? { redis: { clusterNodes } } : {}),
     ...(allowedClientIds ? { bearer: { allowedClientIds } } : {}),
   };
   const names: Partial<Record<WristbandOptionField, string>> = ENV;
-  for (const p of findOptionProblems(options, env.NODE_ENV)) {
-    const message = p.related
-      ? p.message.replace(p.related, names[p.related] ?? p.related)
-      : p.message;
-    problems.push(`${names[p.field] ?? p.field} ${message}`);
-  }
+  for (const p of findOptionProblems(options, env.NODE_ENV))
+    problems.push(describeProblem(p, (field) => names[field] ?? field));
   if (problems.length) throw new WristbandConfigurationError(problems);
+  // What the module finds later (callbackUrl against authRoutePrefix) names the variable too.
+  recordEnvSources(options, names);
   return options;
 }

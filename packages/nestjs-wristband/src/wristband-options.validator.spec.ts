@@ -217,6 +217,19 @@ describe('auth route prefix', () => {
       [],
     );
   });
+
+  it('names the option, with no variable, when the options were written in code', () => {
+    let error: unknown;
+    try {
+      resolveWristbandOptions({ ...base, callbackUrl: 'http://localhost:3001/callback' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(WristbandConfigurationError);
+    expect((error as WristbandConfigurationError).problems).toEqual([
+      'callbackUrl must end with /auth/callback, the callback route (authRoutePrefix "auth")',
+    ]);
+  });
 });
 
 describe('cookie names and cache sizes', () => {

@@ -3,6 +3,7 @@
 import { readClientSecretFile } from './client-secret.source.js';
 import { WristbandConfigurationError } from './errors/wristband-configuration.error.js';
 import { parseRedisClusterNodes } from './session/redis-cluster-nodes.js';
+import { describeProblem, envVariableOf } from './wristband-options.env-sources.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import type { WristbandModuleOptions } from './interfaces/wristband-module-options.interface.js';
 import type { SessionStore } from './session/session-store.interface.js';
@@ -396,12 +397,13 @@ function isSessionStore(value: unknown): boolean {
 /**
  * Validates and fills defaults; throws one `WristbandConfigurationError` naming every bad field. Takes
  * the graph options too (as the module does), so it also checks that `callbackUrl` reaches the callback
- * route the module serves.
+ * route the module serves. A field that still holds what `wristbandOptionsFromEnv` read is named by its
+ * variable, the option in parentheses: `WRISTBAND_CALLBACK_URL (callbackUrl) must end with …`.
  */
 export function resolveWristbandOptions(o: WristbandModuleOptions): ResolvedWristbandOptions {
   const problems = [...findOptionProblems(o), ...findRouteProblems(o)];
   if (problems.length)
-    throw new WristbandConfigurationError(problems.map((p) => `${p.field} ${p.message}`));
+    throw new WristbandConfigurationError(problems.map((p) => describeProblem(p, nameIn(o))));
 
   const dangerouslyAllowHttp = o.dangerouslyAllowHttp === true;
   const scheme = dangerouslyAllowHttp ? 'http' : 'https';
@@ -509,8 +511,18 @@ function clientSecretOptions(
   if (!o.clientSecretFile) return { clientSecret: o.clientSecret! };
   const read = readClientSecretFile(o.clientSecretFile);
   if ('problem' in read)
-    throw new WristbandConfigurationError([`clientSecretFile ${read.problem}`]);
+    throw new WristbandConfigurationError([
+      describeProblem({ field: 'clientSecretFile', message: read.problem }, nameIn(o)),
+    ]);
   return { clientSecret: read.secret, clientSecretFile: o.clientSecretFile };
+}
+
+/** How a message names a field of `o`: `VARIABLE (field)` when its value came from the environment. */
+function nameIn(o: object): (field: WristbandOptionField) => string {
+  return (field) => {
+    const variable = envVariableOf(o, field);
+    return variable ? `${variable} (${field})` : field;
+  };
 }
 
 function allowedClientIds(b: WristbandModuleOptions['bearer']): readonly string[] | undefined {
