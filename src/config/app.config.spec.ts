@@ -132,7 +132,7 @@ describe('loadAppConfig', () => {
     );
   });
 
-  it('reads WRISTBAND_BEARER_ALLOWED_CLIENT_IDS as a comma list; unset or empty accepts every client', () => {
+  it('reads WRISTBAND_BEARER_ALLOWED_CLIENT_IDS as a comma list; unset or empty accepts every client, only commas or spaces is an error', () => {
     expect(
       loadAppConfig({
         ...valid,
@@ -140,8 +140,12 @@ describe('loadAppConfig', () => {
       }).wristband.bearer,
     ).toEqual({ allowedClientIds: ['spa-client', 'mobile-client'] });
     expect(
-      loadAppConfig({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ' , ' }).wristband.bearer,
+      loadAppConfig({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: '' }).wristband.bearer,
     ).toBeUndefined();
+    // Set but listing nothing (a template that came out empty) is an error, not "any client".
+    expect(problemsOf({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: ' , ' })).toBe(
+      'Invalid environment configuration:\n  - WRISTBAND_BEARER_ALLOWED_CLIENT_IDS must list at least one client id (leave it unset to accept every client)',
+    );
     expect(problemsOf({ ...valid, WRISTBAND_BEARER_ALLOWED_CLIENT_IDS: 'spa client' })).toBe(
       'Invalid environment configuration:\n  - WRISTBAND_BEARER_ALLOWED_CLIENT_IDS must be client ids without spaces or commas',
     );
