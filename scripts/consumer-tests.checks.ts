@@ -202,3 +202,28 @@ export const HTTP_CHECKS: HttpCheck[] = [
     },
   },
 ];
+
+/** A command the consumer tests run in the installed app, and what its exit code and output must be. */
+export interface CommandCheck {
+  name: string;
+  command: string;
+  args: string[];
+  verify(code: number | null, output: string): void;
+}
+
+/**
+ * The package's `bin`, as a team runs it: npm linked it into the app's node_modules/.bin, executable.
+ * `--yes=false`: never fetch a package of that name from the registry when the link is missing (npm 11 reads
+ * the short form `--no` as something else and prints its own help).
+ */
+export const EMULATOR_CLI_HELP: CommandCheck = {
+  name: 'npx nestjs-wristband-emulator --help exits 0 and lists EMULATOR_PORT',
+  command: 'npx',
+  args: ['--yes=false', 'nestjs-wristband-emulator', '--help'],
+  verify(code, output) {
+    if (code !== 0 || !/^\s*EMULATOR_PORT\b/m.test(output))
+      throw new Error(
+        `expected exit 0 and a line listing EMULATOR_PORT, got exit ${code}:\n${output}`,
+      );
+  },
+};

@@ -6,8 +6,9 @@
  * 2. In a temporary directory outside the repository, for each app of test/consumers (nest12-esm: Nest 12,
  *    ESM; nest11-cjs: Nest 11, CommonJS): copy its sources, `npm install` the tarball plus the app's own
  *    dependencies (never ioredis: cookie sessions must not need it), check that the package resolves from
- *    the app's own node_modules, build with the app's tsc, and type-check the package's declarations
- *    against the app's Nest version with `skipLibCheck: false`.
+ *    the app's own node_modules, run the package's bin (`npx nestjs-wristband-emulator --help`), build with
+ *    the app's tsc, and type-check the package's declarations against the app's Nest version with
+ *    `skipLibCheck: false`.
  * 3. Start the test kit's emulator (`nestjs-wristband/testing`, loaded from the installed tarball), start
  *    the app as a real process (`node dist/main.js`, its environment from `wb.env()` only) and check it
  *    over real HTTP (consumer-tests.checks.ts).
@@ -26,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Kit from 'nestjs-wristband/testing';
-import { HTTP_CHECKS, type CheckContext } from './consumer-tests.checks.js';
+import { EMULATOR_CLI_HELP, HTTP_CHECKS, type CheckContext } from './consumer-tests.checks.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGE_DIR = join(ROOT, 'packages/nestjs-wristband');
@@ -148,6 +149,8 @@ const TARBALL_REQUIRED = [
   'dist/index.d.ts',
   'dist/testing/index.js',
   'dist/testing/index.d.ts',
+  // The `bin` (npx nestjs-wristband-emulator).
+  'dist/testing/emulator-cli.js',
 ];
 const TARBALL_ALLOWED = /^(package\.json|README\.md|CHANGELOG\.md|dist\/.+\.(js|d\.ts))$/;
 
@@ -212,6 +215,10 @@ async function testApp(app: ConsumerApp, workDir: string, tarball: string): Prom
         );
     },
   );
+  await step(`${tag} ${EMULATOR_CLI_HELP.name}`, async () => {
+    const { code, output } = await run(EMULATOR_CLI_HELP.command, EMULATOR_CLI_HELP.args, dir);
+    EMULATOR_CLI_HELP.verify(code, output);
+  });
   await step(`${tag} npm run build (the app's tsc)`, async () => {
     await mustRun('npm', ['run', 'build'], dir);
     const compiled = readFileSync(join(dir, 'dist/app.module.js'), 'utf8');
