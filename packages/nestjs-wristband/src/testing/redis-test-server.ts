@@ -35,9 +35,17 @@ export class RedisTestServer {
           'Install it (Debian: apt-get install -y redis-server; `.ci/run` does this) or set REDIS_SERVER_BIN.',
       );
     }
-    const server = new RedisTestServer(await freePort(), binary);
-    await server.start();
-    return server;
+    // A free port may be taken before redis-server binds it (parallel test workers): try another.
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisTestServer(await freePort(), binary);
+      try {
+        await server.start();
+        return server;
+      } catch (err) {
+        await server.dispose();
+        if (attempt >= 5 || !server.output.includes('Address already in use')) throw err;
+      }
+    }
   }
 
   /** (Re)starts the server on its port; resolves once it answers PING. */
@@ -66,7 +74,8 @@ export class RedisTestServer {
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     this.process = child;
     const deadline = Date.now() + 10_000;
-    while (!(await ping(this.port))) {
+    // Its own "ready" line too: a PING answered on this port may come from another process's server.
+    while (!this.output.includes('Ready to accept connections') || !(await ping(this.port))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         await this.stop();
         throw new Error(
