@@ -16,9 +16,9 @@ export interface GracefulShutdownOptions {
  * app (Nest's lifecycle hooks: the session store's Redis connection among them) and exit 0. Bounded by
  * `timeoutMs`; a second signal cuts at once.
  *
- * It replaces `app.enableShutdownHooks()` rather than adding to it: Nest runs `onModuleDestroy` before
- * it closes the HTTP server, so a refresh in flight would find Redis already closed and lose the
- * tokens Wristband had just rotated. Here the server drains first and the hooks run after.
+ * It replaces `app.enableShutdownHooks()` rather than adding to it: that waits as long as the requests
+ * take, with no bound and no answer to a second signal. (The module itself is safe under
+ * `enableShutdownHooks`: it closes Redis in `onApplicationShutdown`, after the HTTP server has closed.)
  *
  * Only the Node `http.Server` is used (`getHttpServer()`, its `request` event and its close methods),
  * which the Express and Fastify adapters both expose, so a change of adapter needs no change here.

@@ -1,5 +1,8 @@
+import 'reflect-metadata';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import * as http from 'node:http';
 import { createConnection } from 'node:net';
+import { CurrentUser, WristbandGuard, type WristbandUser } from 'nestjs-wristband';
 import { CookieJar, type HttpResponse, RedisTestServer, request } from 'nestjs-wristband/testing';
 import {
   buildApp,
@@ -11,11 +14,22 @@ import {
   appEnv,
   HTTP_ADAPTER,
   PASSWORD,
+  startModuleApp,
   startStack,
   startTestApp,
   type TestApp,
   type TestStack,
 } from './support/test-stack.js';
+
+/** A guarded route of an app built on the module alone. */
+@Controller('me')
+@UseGuards(WristbandGuard)
+class MeController {
+  @Get()
+  me(@CurrentUser() user: WristbandUser) {
+    return { email: user.email };
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const COOKIE = 'wb_session';
@@ -117,7 +131,7 @@ describe(`graceful shutdown of the real process on ${HTTP_ADAPTER} (node, compil
 
   beforeAll(async () => {
     [built, redis] = await Promise.all([buildApp(), RedisTestServer.start()]);
-    stack = await startStack({ reservePorts: 5, emulator: { accessTokenTtlSeconds: 2 } });
+    stack = await startStack({ reservePorts: 7, emulator: { accessTokenTtlSeconds: 2 } });
   }, 120_000);
   afterEach(() => stack.emulator.clearFaults());
   afterAll(async () => {
@@ -190,6 +204,39 @@ describe(`graceful shutdown of the real process on ${HTTP_ADAPTER} (node, compil
     const port = stack.reservedPorts[nextPort++];
     const next = await startTestApp(port, {
       env: appEnv(stack.emulator, port, { REDIS_URL: redis.url }),
+    });
+    apps.push(next);
+    stack.emulator.resetCalls();
+    expect((await request(`${next.url}/api/me`, { jar })).status).toBe(200);
+    expect(stack.emulator.calls('token')).toBe(0);
+  }, 60_000);
+
+  it("app.close() alone (enableShutdownHooks' SIGTERM), Redis sessions, no GraphQL: a refreshing request finishes 200, its tokens stored", async () => {
+    // Nest runs onModuleDestroy before it closes the HTTP server: Redis must stay open until the server
+    // has finished its requests (onApplicationShutdown). An app without Apollo, whose own drain plugin
+    // would hide the order (it waits for requests in its onModuleDestroy).
+    const port = stack.reservedPorts[nextPort++];
+    const app = await startModuleApp(stack, port, {
+      controllers: [MeController],
+      wristband: { redis: { url: redis.url } },
+    });
+    const jar = await loginAndAge(app.url);
+
+    stack.emulator.injectFault({ endpoint: 'token', grantType: 'refresh_token', delayMs: 1500 });
+    const me = request(`${app.url}/me`, { jar });
+    await waitFor(
+      'the refresh to reach Wristband',
+      () => stack.emulator.calls('token', 'refresh_token') === 1,
+    );
+    const closed = app.app.close();
+    const res = await me;
+    expect(res.status).toBe(200);
+    expect(res.json<{ email: string }>().email).toBe('alice@acme.test');
+    await closed;
+
+    const nextPortNumber = stack.reservedPorts[nextPort++];
+    const next = await startTestApp(nextPortNumber, {
+      env: appEnv(stack.emulator, nextPortNumber, { REDIS_URL: redis.url }),
     });
     apps.push(next);
     stack.emulator.resetCalls();

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { WristbandEvents, type WristbandEvent } from 'nestjs-wristband';
 import type { Subscription } from 'rxjs';
 
@@ -7,7 +7,7 @@ import type { Subscription } from 'rxjs';
  * forward (`{"audit":"wristband","type":"login_failed",...}`). Events carry no token, cookie or secret.
  */
 @Injectable()
-export class AuditLogWriter implements OnModuleInit, OnModuleDestroy {
+export class AuditLogWriter implements OnModuleInit, OnApplicationShutdown {
   private subscription?: Subscription;
   private readonly logger = new Logger('Audit');
 
@@ -17,7 +17,8 @@ export class AuditLogWriter implements OnModuleInit, OnModuleDestroy {
     this.subscription = this.events.events$.subscribe((event) => this.write(event));
   }
 
-  onModuleDestroy(): void {
+  // After the HTTP server has closed: requests still in flight at shutdown emit events too.
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 

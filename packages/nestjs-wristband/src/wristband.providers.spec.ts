@@ -108,7 +108,7 @@ describe('option wiring', () => {
         ['lockTtlMs', 'pollIntervalMs', 'maxWaitMs'].map((f) => peek<number>(coordinator, f)),
       ).toEqual([3000, 25, 8000]);
     } finally {
-      await store.onModuleDestroy();
+      await store.onApplicationShutdown();
     }
   });
 
@@ -135,7 +135,7 @@ describe('option wiring', () => {
       expect(cluster.options).toMatchObject({ enableOfflineQueue: false, retryDelayOnFailover: 0 });
       expect(coordinatorFor(store, options)).toBeInstanceOf(RedisRefreshCoordinator);
     } finally {
-      await store.onModuleDestroy();
+      await store.onApplicationShutdown();
     }
   });
 

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import type { WristbandEvent } from './wristband-event.interface.js';
 
@@ -16,7 +16,7 @@ import type { WristbandEvent } from './wristband-event.interface.js';
  * error as an uncaught exception).
  */
 @Injectable()
-export class WristbandEvents implements OnModuleDestroy {
+export class WristbandEvents implements OnApplicationShutdown {
   private readonly subject = new Subject<WristbandEvent>();
   readonly events$: Observable<WristbandEvent> = this.subject.asObservable();
 
@@ -25,7 +25,8 @@ export class WristbandEvents implements OnModuleDestroy {
     if (this.subject.observed) this.subject.next(event);
   }
 
-  onModuleDestroy(): void {
+  // After the HTTP server has closed (not onModuleDestroy): requests still in flight emit events.
+  onApplicationShutdown(): void {
     this.subject.complete();
   }
 }

@@ -42,7 +42,7 @@ describe('RedisSessionStore (real redis-server)', () => {
     await store.onModuleInit();
   });
   afterEach(async () => {
-    await store.onModuleDestroy();
+    await store.onApplicationShutdown();
   });
 
   it('keeps the session in Redis; the cookie carries only a small sealed id', async () => {
@@ -196,7 +196,7 @@ describe('RedisSessionStore (real redis-server)', () => {
       await expect(down.read(sealer.seal('session-id', 'x'))).rejects.toThrow(
         SessionStoreUnavailableError,
       );
-      await down.onModuleDestroy();
+      await down.onApplicationShutdown();
       const logged = warn.mock.calls.map((c) => String(c[0])).join('\n');
       expect(logged).toContain('Redis unavailable (redis://***:***@127.0.0.1');
       expect(logged).not.toContain('sup3r-s3cret');

@@ -1,4 +1,4 @@
-import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { SessionStoreUnavailableError } from '../errors/wristband.errors.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import type { CookieSealer } from './cookie-sealer.js';
@@ -81,7 +81,7 @@ const MAX_ID_LENGTH = 128;
  * Tokens never go backwards: a request that loaded the session before another one refreshed it gets
  * the newer tokens merged in when it writes, instead of overwriting them with the spent refresh token.
  */
-export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDestroy {
+export class RedisSessionStore implements SessionStore, OnModuleInit, OnApplicationShutdown {
   readonly keyPrefix: string;
   private readonly endedMarkerMs: number;
 
@@ -111,7 +111,8 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnModuleDe
     await this.connection.connect();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Not onModuleDestroy: Nest runs that before it closes the HTTP server, while requests are in flight.
+  async onApplicationShutdown(): Promise<void> {
     await this.connection.close();
   }
 

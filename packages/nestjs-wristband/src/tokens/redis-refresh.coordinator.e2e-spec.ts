@@ -84,7 +84,7 @@ describe('RedisRefreshCoordinator (real redis-server)', () => {
     );
   });
   afterEach(async () => {
-    await Promise.all(stores.map((s) => s.onModuleDestroy()));
+    await Promise.all(stores.map((s) => s.onApplicationShutdown()));
   });
 
   it('one refresh for concurrent callers on three instances; all get the refreshed session', async () => {
