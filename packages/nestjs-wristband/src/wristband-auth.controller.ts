@@ -181,8 +181,10 @@ export class WristbandAuthController {
     res: AuthResponse,
   ): Promise<WristbandSession | undefined> {
     const headers = responseHeadersOf(res);
-    const lookup = await this.sessions.load(req).catch(() => undefined);
-    const session = lookup?.status === 'ok' ? lookup.session : undefined;
+    // A store that cannot answer (Redis down) fails the logout with 503, as a POST does: clearing the
+    // cookies and redirecting would report a logout while the session lives on for every copy of the cookie.
+    const lookup = await this.sessions.load(req);
+    const session = lookup.status === 'ok' ? lookup.session : undefined;
     if (session?.refreshToken) {
       // Revocation failing must never keep anyone logged in.
       await this.api.revoke(session.refreshToken).catch((err: unknown) => {
@@ -191,9 +193,7 @@ export class WristbandAuthController {
         );
       });
     }
-    await this.sessions.destroy(headers, session).catch((err: unknown) => {
-      this.logger.warn(`Session store failed during logout: ${(err as Error).message}`);
-    });
+    await this.sessions.destroy(headers, session);
     const tenantName = session?.tenantName ?? normalizeTenantName(queryParam(req, 'tenant_name'));
     const target = tenantName
       ? logoutUrl(

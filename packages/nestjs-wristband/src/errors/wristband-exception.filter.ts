@@ -9,6 +9,7 @@ import { WRISTBAND_ERROR_STATUS } from './wristband-error-status.js';
 import {
   AuthenticationRequiredError,
   LoginRestartError,
+  SessionStoreUnavailableError,
   WristbandError,
 } from './wristband.errors.js';
 
@@ -27,8 +28,7 @@ export class WristbandExceptionFilter implements ExceptionFilter {
   catch(error: WristbandError, host: ArgumentsHost): WristbandGraphQLError | undefined {
     const type = host.getType<string>();
     if (type === 'graphql') {
-      if (WRISTBAND_ERROR_STATUS[error.code] >= 500)
-        this.logger.warn(`${error.code}: ${error.message}`);
+      if (WRISTBAND_ERROR_STATUS[error.code] >= 500) this.logger.warn(logLine(error));
       return new WristbandGraphQLError(error);
     }
     if (type !== 'http') throw error;
@@ -44,7 +44,7 @@ export class WristbandExceptionFilter implements ExceptionFilter {
     }
 
     const status = error instanceof LoginRestartError ? 400 : WRISTBAND_ERROR_STATUS[error.code];
-    if (status >= 500) this.logger.warn(`${error.code}: ${error.message}`);
+    if (status >= 500) this.logger.warn(logLine(error));
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
@@ -65,6 +65,12 @@ export class WristbandExceptionFilter implements ExceptionFilter {
       }),
     );
   }
+}
+
+/** The operator's line for a 5xx: the answer's message, plus what failed when only the log may say it. */
+function logLine(error: WristbandError): string {
+  const detail = error instanceof SessionStoreUnavailableError ? error.detail : undefined;
+  return `${error.code}: ${error.message}${detail ? ` (${detail})` : ''}`;
 }
 
 function wwwAuthenticate(error: WristbandError): string {

@@ -159,9 +159,12 @@ export class GraphQLContextError extends UnsupportedContextError {
 /** The session store (Redis) failed; protected routes fail closed with 503. */
 export class SessionStoreUnavailableError extends WristbandError {
   override name = 'SessionStoreUnavailableError';
+  /** What failed, for the log only: never part of the answer (e.g. ioredis's "Command timed out"). */
+  readonly detail?: string;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; detail?: string }) {
     super('session_store_unavailable', message, options);
+    this.detail = options?.detail;
   }
 }
 

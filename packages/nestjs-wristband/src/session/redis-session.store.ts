@@ -212,13 +212,20 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnApplicat
     try {
       return await command();
     } catch (err) {
-      // ioredis messages name the failure ("Command timed out", "Connection is closed."), never the URL.
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new SessionStoreUnavailableError(`Session store (Redis) unavailable: ${reason}`, {
-        cause: err,
-      });
+      throw redisUnavailable(err);
     }
   }
+}
+
+/**
+ * A failed Redis command as the module reports it: clients learn only that the store is unavailable;
+ * ioredis's reason ("Command timed out", "Connection is closed."; never the URL) goes to the log.
+ */
+export function redisUnavailable(err: unknown): SessionStoreUnavailableError {
+  return new SessionStoreUnavailableError('Session store (Redis) unavailable', {
+    cause: err,
+    detail: err instanceof Error ? err.message : String(err),
+  });
 }
 
 function parseSession(data: string | null, id: string): WristbandSession | undefined {

@@ -142,9 +142,10 @@ export class SessionService {
   }
 
   /** Ends the session server-side (if the store has a server side) and clears its cookies. */
+  /** Ends the session in the store, then clears its cookies (a store failure leaves both as they were). */
   async destroy(res: SessionResponse, session?: WristbandSession): Promise<void> {
-    this.clearCookies(res);
     if (session) await this.store.destroy(session);
+    this.clearCookies(res);
   }
 
   clearCookies(res: SessionResponse): void {

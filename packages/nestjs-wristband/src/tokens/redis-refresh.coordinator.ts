@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AuthenticationRequiredError,
-  SessionStoreUnavailableError,
   WristbandUnavailableError,
 } from '../errors/wristband.errors.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
-import type { RedisSessionStore } from '../session/redis-session.store.js';
+import { redisUnavailable, type RedisSessionStore } from '../session/redis-session.store.js';
 import type { RefreshCoordinator } from './refresh-coordinator.interface.js';
 import { RefreshPendingError } from './refresh-pending.error.js';
 import { tokensOf } from './session-tokens.js';
@@ -126,7 +125,7 @@ export class RedisRefreshCoordinator implements RefreshCoordinator {
     try {
       return (await this.store.redis.set(lockKey, token, 'PX', this.lockTtlMs, 'NX')) === 'OK';
     } catch (err) {
-      throw unavailable(err);
+      throw redisUnavailable(err);
     }
   }
 
@@ -143,11 +142,4 @@ export class RedisRefreshCoordinator implements RefreshCoordinator {
 
 function sessionEnded(): AuthenticationRequiredError {
   return new AuthenticationRequiredError('session_invalid', 'The session ended; log in again');
-}
-
-function unavailable(err: unknown): SessionStoreUnavailableError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new SessionStoreUnavailableError(`Session store (Redis) unavailable: ${reason}`, {
-    cause: err,
-  });
 }
