@@ -20,7 +20,10 @@ describe('GET /api/me', () => {
     wb = await startWristbandEmulator({ appUrls: [url] });
     // AppModule reads the environment when it is imported (`wristbandOptionsFromEnv()`): set it first.
     Object.assign(process.env, wb.env(url));
-    const { AppModule } = await import('../src/app.module');
+    // `require`, not `await import()`: with the Nest starter's `"module": "nodenext"`, TypeScript keeps
+    // `import()` as a real dynamic import, which Jest's CommonJS runtime cannot run.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AppModule } = require('../src/app.module') as typeof import('../src/app.module');
     app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(port, '127.0.0.1');
   });
