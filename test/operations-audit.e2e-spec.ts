@@ -126,6 +126,24 @@ describe('audit events and request ids', () => {
     expect(of()[0].userId).toBeUndefined();
   });
 
+  it("a callback whose query names another tenant: login_failed names the login's tenant, not the query's", async () => {
+    const jar = new CookieJar();
+    const start = await request(`${stack.app.url}/auth/login?tenant_name=acme`, { jar });
+    const state = new URL(start.location!).searchParams.get('state')!;
+    const { res, events: of } = await call(
+      `/auth/callback?state=${state}&code=whatever&tenant_name=globex`,
+      { jar },
+    );
+    expect(res.status).toBe(403);
+    expect(of()).toEqual([
+      expect.objectContaining({
+        type: 'login_failed',
+        reason: 'tenant_mismatch',
+        tenantName: 'acme',
+      }),
+    ]);
+  });
+
   it('CSRF, role and tenant refusals name the user they refused', async () => {
     const { jar: alice } = await login(stack, stack.app, { username: 'alice@acme.test' });
     const { jar: bob } = await login(stack, stack.app, { username: 'bob@acme.test' });

@@ -224,6 +224,21 @@ export class WristbandStrategy extends PassportStrategy(OAuth2Strategy, 'wristba
         restarted,
       );
     }
+    try {
+      return await this.finishLogin(loginState, restarted, { code, error, queryTenant });
+    } catch (err) {
+      // Audit events name the tenant this login was started for, not the one the callback's query claims.
+      throw this.recorder.attribute(err, { tenantName: loginState.tenantName });
+    }
+  }
+
+  /** The callback once its login state is known: Wristband's answer, the code exchange, the user. */
+  private async finishLogin(
+    loginState: LoginState,
+    restarted: boolean,
+    query: { code?: string; error?: string; queryTenant?: string },
+  ): Promise<WristbandLoginResult> {
+    const { code, error, queryTenant } = query;
     const restart = (code: 'login_required' | 'invalid_grant', message: string) =>
       new LoginRestartError(
         code,

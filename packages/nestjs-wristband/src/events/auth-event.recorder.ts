@@ -58,7 +58,10 @@ export class AuthEventRecorder {
   loginFailed(req: EventRequest, error: unknown, who: EventSubject = {}): void {
     const reason = errorCode(error, 'login_failed');
     this.metrics.login('failure', reason);
-    this.publish(req, who, { type: 'login_failed', reason });
+    // Who the error was attributed to (the login's own state) wins over what the request claims.
+    const attributed =
+      typeof error === 'object' && error !== null ? this.subjects.get(error) : undefined;
+    this.publish(req, attributed ?? who, { type: 'login_failed', reason });
   }
 
   /** A logout; `who` is undefined when the browser had no live session (nothing ended). */
