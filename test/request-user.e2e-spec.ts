@@ -25,6 +25,8 @@ class ProbeController {
       decoratorUser: user.userId,
       same: req.user === user,
       authenticatedBy: user.authenticatedBy,
+      // For SessionRevocationService.endSession: the session's random id.
+      sessionId: /^[\w-]{32}$/.test(user.sessionId ?? '') ? 'a session id' : user.sessionId,
       // The guard keeps its state off the request object (see request-auth-state.ts).
       ownUserProperty: Object.prototype.hasOwnProperty.call(req, 'user'),
       keysMentionSession: Object.keys(req).some((k) => /session/i.test(k)),
@@ -119,6 +121,7 @@ describe(`request.user on ${HTTP_ADAPTER} with requestUserAccessor`, () => {
         decoratorUser: alice,
         same: true,
         authenticatedBy: 'session',
+        sessionId: 'a session id',
         ownUserProperty: onFastify,
         keysMentionSession: false,
       });

@@ -30,6 +30,7 @@ export function userFromSession(session: WristbandSession): WristbandUser {
     roles: session.roles,
     subKind: 'user',
     authenticatedBy: 'session',
+    sessionId: session.id,
     claims: session.claims,
   };
 }
@@ -50,6 +51,7 @@ export function copyUser(user: WristbandUser): WristbandUser {
     subKind: user.subKind,
     authenticatedBy: user.authenticatedBy,
     clientId: user.clientId,
+    sessionId: user.sessionId,
     claims: user.claims,
   };
   return copy;

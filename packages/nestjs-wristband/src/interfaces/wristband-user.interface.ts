@@ -13,6 +13,12 @@ export interface WristbandUser {
   /** How the request authenticated. */
   authenticatedBy: 'session' | 'bearer';
   /**
+   * The session's id (sessions only): for `SessionRevocationService.endSession(id)` with a server-side store,
+   * e.g. a "sign out this device" list your app keeps. Not a credential (the cookie is sealed); keep it out of
+   * answers anyway.
+   */
+  sessionId?: string;
+  /**
    * The OAuth2 client the credential was issued to: a bearer token's `client_id` (this app's own client, or
    * another client of the same Wristband application, such as an SPA or a mobile app); absent for sessions,
    * which are always this app's own client. Pin bearer clients with `bearer.allowedClientIds`.
