@@ -16,6 +16,7 @@ import {
   SESSION_SECRET,
   freePort,
   login,
+  moduleOptions,
   startModuleApp,
   startStack,
   type TestApp,
@@ -286,6 +287,30 @@ describe('redis options: key prefix, lock and command timings', () => {
     // The default (20 s) would outlast the test; 400 ms it is.
     expect(waited).toBeGreaterThanOrEqual(400);
     expect(waited).toBeLessThan(5000);
+  });
+
+  it('a Redis URL naming a database the server lacks stops the app at startup (ioredis would go on in database 0)', async () => {
+    const url = `http://localhost:${await freePort()}`;
+    @Module({
+      imports: [
+        WristbandModule.forRoot({
+          ...moduleOptions(stack, url),
+          redis: { url: `${redis.url}/99` },
+        }),
+      ],
+    })
+    class WrongDatabaseApp {}
+    const app = await createTestHttpApp(WrongDatabaseApp);
+    const err = await app.init().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await app.close();
+    expect(err).toBeInstanceOf(WristbandConfigurationError);
+    expect((err as WristbandConfigurationError).problems).toEqual([
+      `redis: database 99 of the Redis URL does not exist on ${redis.url}/99 (Redis has 16 by default: 0-15)`,
+    ]);
+    expect(await admin.dbsize()).toBeGreaterThanOrEqual(0); // Redis itself is fine
   });
 
   it('answers 503 after commandTimeoutMs when Redis hangs', async () => {

@@ -136,6 +136,25 @@ export class RedisConnection {
     if (this.client.status !== 'wait') return;
     await this.client.connect().catch(() => undefined); // reported by the 'error' listener; reconnection continues
     if (this.isCluster) await this.openNodeConnections(this.client as Cluster);
+    else await this.checkDatabase(this.client as Redis);
+  }
+
+  /**
+   * A database index the server does not have (`redis://…/99`): ioredis reports the failed SELECT and goes
+   * on in database 0, among other apps' keys. Refused at startup instead.
+   */
+  private async checkDatabase(client: Redis): Promise<void> {
+    const db = client.options.db ?? 0;
+    if (db === 0 || client.status !== 'ready') return;
+    try {
+      await client.select(db);
+    } catch (err) {
+      if (!/DB index is out of range|invalid DB index/i.test((err as Error).message)) return;
+      await this.close();
+      throw new WristbandConfigurationError([
+        `redis: database ${db} of the Redis URL does not exist on ${this.label} (Redis has 16 by default: 0-15)`,
+      ]);
+    }
   }
 
   /**
