@@ -1,9 +1,20 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /** What a sealed value is for; each purpose has its own keys, so one kind cannot pass for another. */
-export type SealPurpose = 'session' | 'session-id' | 'login-state';
+export type SealPurpose = 'session' | 'session-id' | 'login-state' | 'redis-session';
 
-const PURPOSES: SealPurpose[] = ['session', 'session-id', 'login-state'];
+/**
+ * Every purpose, with the longest sealed value it opens. Cookies come from clients: a bound keeps a
+ * forged giant value from costing a decode. The Redis session (its `data` field) is written by this
+ * module only and may outgrow a cookie, the reason for Redis sessions: no bound, or a large session
+ * would be stored and then never open.
+ */
+const PURPOSES: Record<SealPurpose, number> = {
+  session: 16_384,
+  'session-id': 16_384,
+  'login-state': 16_384,
+  'redis-session': Number.POSITIVE_INFINITY,
+};
 const VERSION = 1;
 const KEY_ID_BYTES = 4;
 const IV_BYTES = 12;
@@ -26,7 +37,7 @@ export class CookieSealer {
 
   constructor(secrets: readonly string[]) {
     if (secrets.length === 0) throw new Error('CookieSealer needs at least one secret');
-    for (const purpose of PURPOSES) {
+    for (const purpose of Object.keys(PURPOSES) as SealPurpose[]) {
       this.keys.set(
         purpose,
         secrets.map((secret) => {
@@ -66,7 +77,7 @@ export class CookieSealer {
 
   /** The bytes sealed by `sealBytes` (or `seal`), or `undefined` as for `unseal`. */
   unsealBytes(purpose: SealPurpose, sealed: string): Buffer | undefined {
-    if (sealed.length > 16_384) return undefined;
+    if (sealed.length > PURPOSES[purpose]) return undefined;
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length <= HEADER_BYTES || raw[0] !== VERSION) return undefined;
     // Node's decoder skips characters outside the alphabet and spare trailing bits: only the one

@@ -138,6 +138,198 @@ describe('RedisSessionStore (real redis-server)', () => {
     expect(await admin.smembers(index)).toEqual([]);
   });
 
+  describe('session data sealed at rest', () => {
+    /** Another store on the same Redis and key prefix (another instance), with its own secrets. */
+    const withStore = async (
+      secrets: string[],
+      use: (other: RedisSessionStore) => Promise<void>,
+    ) => {
+      const other = new RedisSessionStore(
+        new CookieSealer(secrets),
+        new RedisConnection(server.url, { Redis, Cluster }, { commandTimeoutMs: 500 }),
+        { keyPrefix: store.keyPrefix },
+      );
+      await other.onModuleInit();
+      try {
+        await use(other);
+      } finally {
+        await other.onApplicationShutdown();
+      }
+    };
+    const rawData = (id: string) => admin.hget(store.key('session', id), 'data');
+    /** A session whose tokens and email are unique strings, to look for in Redis. */
+    const secretive = (overrides: Parameters<typeof session>[0] = {}) =>
+      session({
+        accessToken: `eyJhbGciOiJSUzI1NiJ9.${randomBytes(12).toString('base64url')}.sig`,
+        refreshToken: `rt-${randomBytes(12).toString('hex')}`,
+        claims: { email: 'alice@acme.test', name: 'Alice' },
+        ...overrides,
+      });
+
+    it('Redis holds neither the tokens, the email nor any JSON: only the sealed value', async () => {
+      const s = secretive();
+      await store.write(s, 60);
+      const data = (await rawData(s.id))!;
+      expect(data).toMatch(/^[\w-]+$/); // base64url
+      for (const clear of [s.accessToken, s.refreshToken, 'alice@acme.test', '{', s.csrfToken])
+        expect(data).not.toContain(clear);
+      expect(sealer.unseal('redis-session', data)).toEqual(s);
+      // Purposes do not mix: not a session cookie, not a session-id cookie.
+      expect(sealer.unseal('session', data)).toBeUndefined();
+      expect(sealer.unseal('session-id', data)).toBeUndefined();
+      expect(await store.readById(s.id)).toEqual(s);
+
+      // A refresh merged into a stale write ('newer' reply): stored sealed too, read back unsealed.
+      const refreshed = {
+        ...s,
+        refreshToken: 'rt-2-secret',
+        accessTokenExpiresAt: s.accessTokenExpiresAt + 1,
+      };
+      await store.save(refreshed);
+      const stale = { ...s, lastSeenAt: s.lastSeenAt + 5 };
+      await store.write(stale, 60);
+      expect(stale.refreshToken).toBe('rt-2-secret');
+      expect(await rawData(s.id)).not.toContain('rt-2-secret');
+      expect(await store.readById(s.id)).toEqual(stale);
+    });
+
+    it('reads a session the previous version stored in plain JSON, and seals it at its next write', async () => {
+      const s = secretive();
+      const key = store.key('session', s.id);
+      const index = store.key('user-sessions', s.tenantId, s.userId);
+      await admin.hset(
+        key,
+        'data',
+        JSON.stringify(s),
+        'exp',
+        s.accessTokenExpiresAt,
+        'user',
+        index,
+      );
+      await admin.pexpire(key, 60_000);
+      await admin.sadd(index, s.id);
+
+      expect(await store.read(sealer.seal('session-id', s.id))).toEqual(s);
+      const touched = { ...s, lastSeenAt: s.lastSeenAt + 1 };
+      expect(await store.save(touched)).toBe('ok'); // the touch: keeps the TTL
+      const data = (await rawData(s.id))!;
+      expect(data).not.toContain('{');
+      expect(data).not.toContain(s.refreshToken);
+      expect(sealer.unseal('redis-session', data)).toEqual(touched);
+      expect(await store.readById(s.id)).toEqual(touched);
+      expect(await admin.pttl(key)).toBeGreaterThan(50_000);
+    });
+
+    it('a stale write over newer tokens still stored in plain JSON merges them and seals the result', async () => {
+      const s = secretive();
+      const key = store.key('session', s.id);
+      const newer = {
+        ...s,
+        refreshToken: 'rt-newer-plain',
+        accessTokenExpiresAt: s.accessTokenExpiresAt + 1000,
+      };
+      await admin.hset(
+        key,
+        'data',
+        JSON.stringify(newer),
+        'exp',
+        newer.accessTokenExpiresAt,
+        'user',
+        '',
+      );
+      await admin.pexpire(key, 60_000);
+      const stale = { ...s };
+      expect(await store.save(stale)).toBe('ok');
+      expect(stale.refreshToken).toBe('rt-newer-plain');
+      expect(await rawData(s.id)).not.toContain('rt-newer-plain');
+      expect(await store.readById(s.id)).toEqual(stale);
+    });
+
+    it('rotates like the cookies: [new, old] opens what [old] sealed and seals with new; [other] opens nothing', async () => {
+      const OLD = 'o'.repeat(32);
+      const NEW = 'n'.repeat(32);
+      const OTHER = 'x'.repeat(32);
+      const s = secretive();
+      await withStore([OLD], async (old) => {
+        await old.write(s, 60);
+      });
+      await withStore([OTHER], async (other) => {
+        expect(await other.readById(s.id)).toBeUndefined();
+        expect(
+          await other.read(new CookieSealer([OTHER]).seal('session-id', s.id)),
+        ).toBeUndefined();
+        // A stale write finding newer tokens it cannot open keeps what Redis has, without an error.
+        expect(await other.save({ ...s, accessTokenExpiresAt: s.accessTokenExpiresAt - 1 })).toBe(
+          'ok',
+        );
+      });
+      await withStore([NEW, OLD], async (rotated) => {
+        expect(await rotated.read(new CookieSealer([OLD]).seal('session-id', s.id))).toEqual(s);
+        const touched = { ...s, lastSeenAt: s.lastSeenAt + 1 };
+        expect(await rotated.save(touched)).toBe('ok');
+        const data = (await rawData(s.id))!;
+        expect(new CookieSealer([NEW]).unseal('redis-session', data)).toEqual(touched);
+        expect(new CookieSealer([OLD]).unseal('redis-session', data)).toBeUndefined();
+        expect(await rotated.readById(s.id)).toEqual(touched);
+      });
+    });
+
+    it("a sealed value copied under another session's key does not open as that session", async () => {
+      const victim = secretive();
+      const attacker = secretive({ userId: 'user-2' });
+      await store.write(victim, 60);
+      await store.write(attacker, 60);
+      await admin.hset(store.key('session', attacker.id), 'data', (await rawData(victim.id))!);
+      expect(await store.readById(attacker.id)).toBeUndefined();
+      expect(await store.read(sealer.seal('session-id', attacker.id))).toBeUndefined();
+      expect(await store.readById(victim.id)).toEqual(victim);
+      // Same for a plain JSON value of the previous version.
+      await admin.hset(store.key('session', attacker.id), 'data', JSON.stringify(victim));
+      expect(await store.readById(attacker.id)).toBeUndefined();
+    });
+
+    it('a data value that neither opens nor parses reads as no session, never an error', async () => {
+      const s = secretive();
+      await store.write(s, 60);
+      const key = store.key('session', s.id);
+      const sealed = (await rawData(s.id))!;
+      const tampered = Buffer.from(sealed, 'base64url');
+      tampered[tampered.length - 1] ^= 1;
+      const garbage = [
+        'garbage',
+        '',
+        '{not json',
+        '{"id":"x"}',
+        'null',
+        `${sealed}A`,
+        tampered.toString('base64url'),
+        sealer.seal('session-id', s.id), // another purpose
+        sealer.sealBytes('session', Buffer.from(JSON.stringify(s))), // another purpose, same JSON
+        sealer.seal('redis-session', { id: s.id }), // opens, but not a session
+        sealer.sealBytes('redis-session', Buffer.from('not json')),
+      ];
+      for (const value of garbage) {
+        await admin.hset(key, 'data', value);
+        expect(await store.readById(s.id)).toBeUndefined();
+        expect(await store.read(sealer.seal('session-id', s.id))).toBeUndefined();
+        // A stale write over it (Redis holds a later exp) keeps what Redis has, without an error.
+        expect(await store.save({ ...s, accessTokenExpiresAt: s.accessTokenExpiresAt - 1 })).toBe(
+          'ok',
+        );
+      }
+    });
+
+    it('a session larger than any cookie is sealed and opens (no cookie-size bound)', async () => {
+      const claims = Object.fromEntries(
+        Array.from({ length: 400 }, (_, i) => [`attr_${i}`, randomBytes(60).toString('base64url')]),
+      );
+      const big = session({ claims });
+      await store.write(big, 60);
+      expect((await rawData(big.id))!.length).toBeGreaterThan(40_000);
+      expect(await store.readById(big.id)).toEqual(big);
+    });
+  });
+
   it('revocation service: by user and by id; refuses clearly on cookie sessions', async () => {
     const service = new SessionRevocationService(store);
     const a = session();

@@ -18,7 +18,7 @@ export interface RedisSessionStoreOptions {
 
 /*
  * Keys (P = keyPrefix, which holds no "{" or "}"):
- *   P session:<id>                        hash { data: session JSON, exp: access-token expiry (ms), user: index key }
+ *   P session:<id>                        hash { data: sealed session, exp: access-token expiry (ms), user: index key }
  *                                         TTL = the session's remaining lifetime, reset at each write
  *   P session-ended:{P session:<id>}      marker of a session ended by logout or revocation
  *   P user-sessions:<tenant>:<user>       set of session ids ("log out everywhere"); TTL ≥ its longest session
@@ -26,10 +26,17 @@ export interface RedisSessionStoreOptions {
  * The same on one Redis and on a Redis Cluster. A script touches only keys of one hash slot: the marker's
  * hash tag ({…}) is the session key itself, so both share its slot. The per-user index lives in its own
  * slot and is changed by separate commands, ordered so that it always lists every live session.
+ *
+ * `data` holds the tokens, so it is sealed (AES-256-GCM, purpose 'redis-session') with the session secrets,
+ * as the cookies are: whoever reads Redis (a backup, a replica, MONITOR) gets no token. The first secret
+ * seals, every secret opens, so secrets rotate as for cookies. The sealed JSON carries the session's id,
+ * checked against the key's: a value copied under another session's key does not open as that session.
+ * `exp` and `user` stay plain, for the scripts. Every read and write of `data` goes through
+ * `sealData` / `openData` below (the refresh coordinator reads sessions through `readById`).
  */
 
 // KEYS: session, ended marker. ARGV: id, data, exp, ttl ms (0 = keep the current TTL), user index key.
-// Replies {'ok'}, {'ended'} or {'newer', storedData} when Redis holds tokens newer than these.
+// Replies {'ok'}, {'ended'} or {'newer', stored data (sealed)} when Redis holds tokens newer than these.
 const WRITE = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'ended'} end
 local ttl = tonumber(ARGV[4])
@@ -80,6 +87,8 @@ const MAX_ID_LENGTH = 128;
  *
  * Tokens never go backwards: a request that loaded the session before another one refreshed it gets
  * the newer tokens merged in when it writes, instead of overwriting them with the spent refresh token.
+ *
+ * The session data is sealed in Redis with the session secrets (see the key layout above).
  */
 export class RedisSessionStore implements SessionStore, OnModuleInit, OnApplicationShutdown {
   readonly keyPrefix: string;
@@ -135,7 +144,7 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnApplicat
   /** The stored session with this id, or `undefined` when it ended, expired or never existed. */
   async readById(id: string): Promise<WristbandSession | undefined> {
     const data = await this.run(() => this.redis.hget(this.key('session', id), 'data'));
-    return parseSession(data, id);
+    return this.openData(data, id);
   }
 
   async write(session: WristbandSession, ttlSeconds: number): Promise<string> {
@@ -155,7 +164,7 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnApplicat
     // finds every live session. A write that keeps the TTL finds the session indexed already.
     if (ttlMs > 0) await this.run(() => this.redis.eval(INDEX, 1, index, session.id, ttlMs));
     for (let attempt = 1; ; attempt++) {
-      const data = JSON.stringify(session);
+      const data = this.sealData(session);
       const reply = (await this.run(() =>
         this.redis.eval(
           WRITE,
@@ -169,7 +178,7 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnApplicat
         ),
       )) as [string, string?];
       if (reply[0] !== 'newer') return reply[0] as RedisWriteOutcome;
-      const stored = parseSession(reply[1] ?? null, session.id);
+      const stored = this.openData(reply[1] ?? null, session.id);
       if (!stored || attempt >= MAX_WRITE_ATTEMPTS) return 'ok'; // keep what Redis has: it is newer
       session.accessToken = stored.accessToken;
       session.accessTokenExpiresAt = stored.accessTokenExpiresAt;
@@ -208,6 +217,38 @@ export class RedisSessionStore implements SessionStore, OnModuleInit, OnApplicat
     return [existed === 1, index];
   }
 
+  /** The `data` field for this session: its JSON, sealed. */
+  private sealData(session: WristbandSession): string {
+    return this.sealer.seal('redis-session', session);
+  }
+
+  /**
+   * The session a `data` field holds, if it is this id's; `undefined` (no session, never an error) when
+   * it is missing, corrupt, sealed by a secret no longer configured, or another session's.
+   *
+   * Compatibility: versions before sealing stored the session JSON in plain text. Such a value (it starts
+   * with `{`, which a sealed value, base64url, never does) is still read, so an upgrade logs nobody out;
+   * the session's next write (a refresh, or the touch every tenth of the idle timeout) stores it sealed,
+   * and a plain session never written again expires with its TTL. This branch can go once no supported
+   * upgrade path starts from a version that wrote plain JSON. The other way does not work: an instance
+   * still on such a version reads a sealed value as no session (401), so while old and new instances
+   * run side by side, a session an upgraded instance wrote ends if a request then reaches an old one.
+   */
+  private openData(data: string | null, id: string): WristbandSession | undefined {
+    if (data === null) return undefined;
+    let session: unknown;
+    if (data.startsWith('{')) {
+      try {
+        session = JSON.parse(data);
+      } catch {
+        return undefined;
+      }
+    } else {
+      session = this.sealer.unseal<unknown>('redis-session', data);
+    }
+    return isSessionShape(session) && session.id === id ? session : undefined;
+  }
+
   private async run<T>(command: () => Promise<T>): Promise<T> {
     try {
       return await command();
@@ -226,14 +267,4 @@ export function redisUnavailable(err: unknown): SessionStoreUnavailableError {
     cause: err,
     detail: err instanceof Error ? err.message : String(err),
   });
-}
-
-function parseSession(data: string | null, id: string): WristbandSession | undefined {
-  if (data === null) return undefined;
-  try {
-    const session: unknown = JSON.parse(data);
-    return isSessionShape(session) && session.id === id ? session : undefined;
-  } catch {
-    return undefined;
-  }
 }
