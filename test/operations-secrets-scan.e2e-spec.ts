@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { stripVTControlCharacters } from 'node:util';
-import { CookieJar, RedisTestServer, request } from 'nestjs-wristband/testing';
+import { CookieJar, CookieSealer, RedisTestServer, request } from 'nestjs-wristband/testing';
 import {
   buildApp,
   startAppProcess,
@@ -42,14 +42,18 @@ describe('no log line or audit event holds a secret (app process, AUDIT_LOG and 
   const keepCookies = (jar: CookieJar) => jar.all().forEach((c) => keep(c.value));
   /** Tokens of every session Redis holds now (the session JSON has the access and refresh tokens). */
   const keepSessionTokens = async () => {
+    const sealer = new CookieSealer([SESSION_SECRET]);
     for (const key of await admin.keys('wristband:session:*')) {
       const data = await admin.hget(key, 'data');
       if (!data) continue;
-      const session = JSON.parse(data) as {
+      keep(data);
+      // Sealed with SESSION_SECRET: it holds the access and refresh tokens.
+      const session = sealer.unseal<{
         accessToken?: string;
         refreshToken?: string;
         csrfToken?: string;
-      };
+      }>('redis-session', data);
+      if (!session) throw new Error(`${key}: data does not open with SESSION_SECRET`);
       keep(session.accessToken);
       keep(session.refreshToken);
       keep(session.csrfToken);
