@@ -129,6 +129,18 @@ describe(`graceful shutdown of the real process on ${HTTP_ADAPTER} (node, compil
     return jar;
   };
 
+  /** The next instance, same Redis, same cookie: the refreshed tokens were stored, so no token call. */
+  const expectNextInstanceNeedsNoRefresh = async (jar: CookieJar) => {
+    const port = stack.reservedPorts[nextPort++];
+    const next = await startTestApp(port, {
+      env: appEnv(stack.emulator, port, { REDIS_URL: redis.url }),
+    });
+    apps.push(next);
+    stack.emulator.resetCalls();
+    expect((await request(`${next.url}/api/me`, { jar })).status).toBe(200);
+    expect(stack.emulator.calls('token')).toBe(0);
+  };
+
   beforeAll(async () => {
     [built, redis] = await Promise.all([buildApp(), RedisTestServer.start()]);
     stack = await startStack({ reservePorts: 7, emulator: { accessTokenTtlSeconds: 2 } });
@@ -200,15 +212,7 @@ describe(`graceful shutdown of the real process on ${HTTP_ADAPTER} (node, compil
     const exit = await proc.exited;
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
 
-    // The next instance, same Redis, same cookie.
-    const port = stack.reservedPorts[nextPort++];
-    const next = await startTestApp(port, {
-      env: appEnv(stack.emulator, port, { REDIS_URL: redis.url }),
-    });
-    apps.push(next);
-    stack.emulator.resetCalls();
-    expect((await request(`${next.url}/api/me`, { jar })).status).toBe(200);
-    expect(stack.emulator.calls('token')).toBe(0);
+    await expectNextInstanceNeedsNoRefresh(jar);
   }, 60_000);
 
   it("app.close() alone (enableShutdownHooks' SIGTERM), Redis sessions, no GraphQL: a refreshing request finishes 200, its tokens stored", async () => {
@@ -233,15 +237,7 @@ describe(`graceful shutdown of the real process on ${HTTP_ADAPTER} (node, compil
     expect(res.status).toBe(200);
     expect(res.json<{ email: string }>().email).toBe('alice@acme.test');
     await closed;
-
-    const nextPortNumber = stack.reservedPorts[nextPort++];
-    const next = await startTestApp(nextPortNumber, {
-      env: appEnv(stack.emulator, nextPortNumber, { REDIS_URL: redis.url }),
-    });
-    apps.push(next);
-    stack.emulator.resetCalls();
-    expect((await request(`${next.url}/api/me`, { jar })).status).toBe(200);
-    expect(stack.emulator.calls('token')).toBe(0);
+    await expectNextInstanceNeedsNoRefresh(jar);
   }, 60_000);
 
   it('a request still running after SHUTDOWN_TIMEOUT_MS is cut, and the process exits 1 within the bound', async () => {

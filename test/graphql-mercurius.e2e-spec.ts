@@ -14,16 +14,17 @@ import {
   startStack,
   type TestStack,
 } from './support/test-stack.js';
+import {
+  expectGraphqlRefusal,
+  graphqlRequest,
+  type GraphqlBody,
+  type GraphqlRequestOptions,
+} from './support/graphql.js';
 
 // Mercurius, Fastify's own GraphQL server, through Nest's `MercuriusDriver` with no context option at all
 // (test/fixtures/mercurius-app.ts, its own process): Mercurius's context always carries `reply` and Nest
 // adds `req`, so the guard needs nothing from the app. Mercurius runs on Fastify only: the Express project
 // lists this file as skipped.
-
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
-}
 
 const RENAME = 'mutation ($tenantId: ID!) { rename(tenantId: $tenantId, name: "x") }';
 
@@ -37,28 +38,9 @@ const RENAME = 'mutation ($tenantId: ID!) { rename(tenantId: $tenantId, name: "x
     let bob: CookieJar; // acme viewer
     const answers: HttpResponse[] = [];
 
-    const graphql = async (
-      query: string,
-      opts: { jar?: CookieJar; headers?: Record<string, string>; variables?: object } = {},
-    ) => {
-      const res = await request(`${app.url}/graphql`, {
-        method: 'POST',
-        jar: opts.jar,
-        headers: opts.headers,
-        body: { query, variables: opts.variables ?? {} },
-      });
-      answers.push(res);
-      return res;
-    };
-    const expectRefusal = (res: HttpResponse, field: string, code: string, reason: string) => {
-      // HTTP 200 as on Apollo (Mercurius would take a `statusCode` of the error when `data` is null).
-      expect(res.status).toBe(200);
-      const body = res.json<GraphqlBody>();
-      expect(body.errors).toHaveLength(1);
-      expect(body.errors![0].extensions).toEqual({ code, reason });
-      expect(body.errors![0].path).toEqual([field]);
-      expect(body.data?.[field] ?? null).toBeNull();
-    };
+    const graphql = (query: string, opts?: GraphqlRequestOptions) =>
+      graphqlRequest(app, query, opts, answers);
+    const expectRefusal = expectGraphqlRefusal;
 
     beforeAll(async () => {
       [built, stack] = await Promise.all([

@@ -10,21 +10,17 @@ import {
   type TestApp,
   type TestStack,
 } from './support/test-stack.js';
+import {
+  expectGraphqlRefusal,
+  graphqlRequest,
+  type GraphqlBody,
+  type GraphqlRequestOptions,
+} from './support/graphql.js';
 
 // The example app's `POST /graphql` (src/graphql/) behind WristbandGuard, on the project's adapter: the same
 // users, roles, tenants and refresh as the REST routes, refusals as GraphQL errors (HTTP 200).
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface GraphqlError {
-  message: string;
-  path?: string[];
-  extensions?: { code?: string; reason?: string; [key: string]: unknown };
-}
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: GraphqlError[];
-}
 
 const ME = 'query { me { userId tenantId tenantName email roles } }';
 const ADMIN_STATS = 'query { adminStats { tenantId activeUsers openInvoices } }';
@@ -35,21 +31,8 @@ const CREATE_PROJECT =
 /** Every GraphQL answer of this file, for the scan for secrets at the end. */
 const answers: HttpResponse[] = [];
 
-/** A JSON POST, as a browser's `fetch` or an API client sends it (Apollo refuses CSRF-prone simple requests). */
-async function graphql(
-  app: TestApp,
-  query: string,
-  opts: { jar?: CookieJar; headers?: Record<string, string>; variables?: object } = {},
-): Promise<HttpResponse> {
-  const res = await request(`${app.url}/graphql`, {
-    method: 'POST',
-    jar: opts.jar,
-    headers: opts.headers,
-    body: { query, variables: opts.variables ?? {} },
-  });
-  answers.push(res);
-  return res;
-}
+const graphql = (app: TestApp, query: string, opts?: GraphqlRequestOptions) =>
+  graphqlRequest(app, query, opts, answers);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -61,18 +44,7 @@ function data<T>(res: HttpResponse): T {
   return body.data as T;
 }
 
-/** A refused field: HTTP 200, one error with the code and the REST route's reason, the field `null`. */
-function expectRefusal(res: HttpResponse, field: string, code: string, reason: string): void {
-  expect(res.status).toBe(200);
-  const body = res.json<GraphqlBody>();
-  expect(body.errors).toHaveLength(1);
-  const [error] = body.errors!;
-  expect(error.extensions).toMatchObject({ code, reason });
-  expect(error.path).toEqual([field]);
-  expect(error.message).toEqual(expect.any(String));
-  // Non-null fields (`Me!`, ...) make the whole `data` null; either way the field has no value.
-  expect(body.data?.[field] ?? null).toBeNull();
-}
+const expectRefusal = expectGraphqlRefusal;
 
 describe(`GraphQL (POST /graphql on ${HTTP_ADAPTER}) behind WristbandGuard`, () => {
   let stack: TestStack;
