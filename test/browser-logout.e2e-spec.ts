@@ -65,6 +65,36 @@ describe('a logout started by another site, in a browser (headless Chromium)', (
     }
   }, 60_000);
 
+  it('a front end logs out with fetch (POST, x-csrf-token, Accept: application/json), then opens logoutUrl: Wristband forgets the user too', async () => {
+    const { context, page } = await loggedIn();
+    try {
+      stack.emulator.resetCalls();
+      // The page's script reads the CSRF-TOKEN cookie; the test takes it from the browser's jar.
+      const csrf = (await context.cookies(stack.app.url)).find(
+        (c) => c.name === 'CSRF-TOKEN',
+      )!.value;
+      const answer = await page.evaluate(async (token) => {
+        const res = await fetch('/auth/logout', {
+          method: 'POST',
+          headers: { 'x-csrf-token': token, accept: 'application/json' },
+        });
+        return { status: res.status, body: (await res.json()) as { logoutUrl: string } };
+      }, csrf);
+      expect(answer.status).toBe(200);
+      expect(new URL(answer.body.logoutUrl).pathname).toBe('/api/v1/logout');
+      expect(stack.emulator.calls('revoke')).toBe(1);
+      expect(await meStatus(page)).toBe(401);
+
+      await page.goto(answer.body.logoutUrl);
+      // Wristband's own session ended too: the next login asks for credentials again.
+      await page.goto(`${stack.app.url}/auth/login?tenant_name=acme`);
+      await page.waitForURL(/acme\.localhost/);
+      expect(await page.locator('input[name="username"]').count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('a link on another site that navigates to /auth/logout gets 403, and the session goes on', async () => {
     const { context, page } = await loggedIn();
     // 127.0.0.1 is another site than localhost: the SameSite=Lax cookie still goes along on a top-level GET.

@@ -118,6 +118,29 @@ describe('GET /auth/logout started by another site', () => {
     expect((await request(`${stack.app.url}/api/me`, { jar })).status).toBe(401);
   });
 
+  it('POST /auth/logout with Accept: application/json → 200 {logoutUrl} for a front end to open; cookies cleared', async () => {
+    const { jar } = await login(stack, stack.app);
+    stack.emulator.resetCalls();
+    const res = await request(`${stack.app.url}/auth/logout`, {
+      method: 'POST',
+      jar,
+      headers: {
+        'x-csrf-token': jar.get(new URL(stack.app.url), 'CSRF-TOKEN')!,
+        accept: 'application/json',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const { logoutUrl } = res.json<{ logoutUrl: string }>();
+    expect(new URL(logoutUrl).host).toBe(`acme.${stack.emulator.vanityDomain}`);
+    expect(new URL(logoutUrl).pathname).toBe('/api/v1/logout');
+    expect(res.headers['set-cookie']!.find((c) => c.startsWith('wb_session='))).toMatch(
+      /Max-Age=0/,
+    );
+    expect(stack.emulator.calls('revoke')).toBe(1);
+    expect((await request(`${stack.app.url}/api/me`, { jar })).status).toBe(401);
+  });
+
   it('a refused GET without any session still answers 403, not a redirect', async () => {
     const res = await request(`${stack.app.url}/auth/logout`, {
       jar: new CookieJar(),

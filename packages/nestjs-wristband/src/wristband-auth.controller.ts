@@ -136,7 +136,10 @@ export class WristbandAuthController {
       this.recorder.refused(request as EventRequest, err, who);
       throw err;
     }
-    this.recorder.logout(request as EventRequest, await this.endSession(req, res));
+    // A front end's fetch cannot follow the 302 to Wristband's origin: with `Accept: application/json` it
+    // gets the URL to navigate to instead, which ends the Wristband session too.
+    const answer = /\bapplication\/json\b/i.test(req.headers.accept ?? '') ? 'json' : 'redirect';
+    this.recorder.logout(request as EventRequest, await this.endSession(req, res, answer));
   }
 
   /** Session summary for front ends. */
@@ -179,6 +182,7 @@ export class WristbandAuthController {
   private async endSession(
     req: RawRequest,
     res: AuthResponse,
+    answer: 'redirect' | 'json' = 'redirect',
   ): Promise<WristbandSession | undefined> {
     const headers = responseHeadersOf(res);
     // A store that cannot answer (Redis down) fails the logout with 503, as a POST does: clearing the
@@ -202,7 +206,16 @@ export class WristbandAuthController {
           this.options.postLogoutRedirectUrl,
         )
       : applicationLoginPageUrl(this.options);
-    sendRedirect(res, target);
+    if (answer === 'json') {
+      sendAnswer(
+        res,
+        200,
+        { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        JSON.stringify({ logoutUrl: target }),
+      );
+    } else {
+      sendRedirect(res, target);
+    }
     return session;
   }
 }
