@@ -52,4 +52,24 @@ describe('a person in a browser (headless Chromium)', () => {
     expect(refused!.status()).toBe(401);
     expect(await refused!.json()).toMatchObject({ reason: 'session_required' });
   }, 60_000);
+
+  it("the demo page's Log out, clicked after the session has gone, still ends the tenant's Wristband session", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.app.url}/auth/login?tenant_name=globex`);
+    await page.waitForURL(/globex\.localhost/);
+    await page.fill('input[name="username"]', 'carol@globex.test');
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForURL(`${stack.app.url}/`);
+    await page.locator('#status').filter({ hasText: 'carol@globex.test' }).waitFor();
+
+    // The page stays open while the session cookie goes (expired, cleared).
+    await context.clearCookies({ name: 'wb_session' });
+    await page.click('#logout');
+    await page.waitForURL(/globex\.localhost/);
+    // Wristband forgot carol: the tenant's login asks for credentials (not the application login page).
+    await page.locator('input[name="password"]').waitFor();
+    await context.close();
+  }, 60_000);
 });

@@ -33,7 +33,13 @@ export const HOME_PAGE = `<!doctype html>
     if (res.ok) {
       const s = await res.json();
       $('status').textContent = 'Logged in as ' + (s.email || s.userId) + ' in tenant ' + s.tenantName + ' (' + s.tenantId + ')';
+      // The tenant goes along: if the session has expired by the time of the click, logout still ends
+      // the tenant's Wristband session instead of landing on the application login page.
+      $('logout').href = '/auth/logout?tenant_name=' + encodeURIComponent(s.tenantName);
       $('authenticated').hidden = false;
+    } else if (res.status >= 500) {
+      const body = await res.json().catch(() => ({}));
+      $('status').textContent = 'Sign-in is unavailable right now (' + (body.reason || res.status) + '); try again shortly.';
     } else {
       $('status').textContent = 'Not logged in.';
       $('anonymous').hidden = false;
