@@ -1,11 +1,15 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { decodeJwt } from 'jose';
 import { ClientSecretSource } from './client-secret.source.js';
 import { WristbandRequestError, WristbandUnavailableError } from './errors/wristband.errors.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
 import { TransientFailure, parseRetryAfter, withRetries } from './tokens/retry-policy.js';
 import { InjectWristbandOptions } from './decorators/inject-wristband-options.decorator.js';
 
-/** Wristband's token endpoint response (RFC 6749 §5.1). */
+/**
+ * Wristband's token endpoint response (RFC 6749 §5.1), normalised: `expires_in` is always a number of
+ * seconds here, whatever form the answer gave it in (see `expiresInSeconds`).
+ */
 export interface TokenResponse {
   access_token: string;
   token_type: string;
@@ -16,6 +20,28 @@ export interface TokenResponse {
 }
 
 const TOKEN_PATH = '/api/v1/oauth2/token';
+
+/**
+ * Lifetime assumed, in seconds, for an access token whose answer has no `expires_in` and that is not a
+ * JWT with an `exp` claim: short, so a token that lives less is refreshed soon after it expires.
+ */
+export const DEFAULT_EXPIRES_IN_SECONDS = 300;
+
+/** A string `expires_in`: decimal digits only ("1800"; not "1e3", "1800.5", " 1800" or "-5"). */
+const DIGITS = /^[0-9]{1,12}$/;
+
+/**
+ * Refresh tokens that came in a 200 token answer refused for something else (no access token, an
+ * unusable `expires_in`), by the error refusing it. Wristband may have rotated the refresh token with
+ * that answer, so the caller must keep it (`rotatedRefreshToken`). Kept beside the error rather than on
+ * it, so logging the error never shows the token.
+ */
+const rotatedRefreshTokens = new WeakMap<object, string>();
+
+/** The refresh token a refused 200 token answer carried, if any: see `rotatedRefreshTokens`. */
+export function rotatedRefreshToken(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? rotatedRefreshTokens.get(err) : undefined;
+}
 
 /** Connection failures that prove the request never left this process: repeating it is always safe. */
 const NOT_SENT = new Set([
@@ -137,7 +163,7 @@ export class WristbandApiClient implements OnApplicationShutdown {
         method: 'GET',
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       });
-      if (!res.ok) throw await this.failure(res);
+      if (!res.ok) throw await this.failure(res, 'userinfo');
       // Not JSON (an HTML error page from a proxy, say) is as invalid as JSON of the wrong shape.
       const body: unknown = await res.json().catch(() => undefined);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -164,7 +190,7 @@ export class WristbandApiClient implements OnApplicationShutdown {
         }),
         AbortSignal.timeout(this.options.tokens.requestTimeoutMs),
       );
-      if (!res.ok) throw await this.failure(res);
+      if (!res.ok) throw await this.failure(res, 'token');
     } catch (err) {
       throw this.finalError(err, 'revocation');
     }
@@ -187,15 +213,33 @@ export class WristbandApiClient implements OnApplicationShutdown {
       }),
       signal,
     );
-    if (!res.ok) throw await this.failure(res);
-    const body = (await res.json().catch(() => undefined)) as Partial<TokenResponse> | undefined;
-    if (!body || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+    if (!res.ok) throw await this.failure(res, 'token');
+    const body: unknown = await res.json().catch(() => undefined);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new WristbandRequestError(
         'token_request_failed',
-        'Token response lacks access_token or expires_in',
+        'Token response is not a JSON object',
       );
     }
-    return body as TokenResponse;
+    const answer = body as Record<string, unknown>;
+    const refused = (message: string) => {
+      const err = new WristbandRequestError('token_request_failed', message);
+      const refreshToken = answer.refresh_token;
+      if (typeof refreshToken === 'string' && refreshToken !== '') {
+        rotatedRefreshTokens.set(err, refreshToken);
+      }
+      return err;
+    };
+    if (typeof answer.access_token !== 'string' || answer.access_token === '') {
+      throw refused('Token response lacks access_token');
+    }
+    const expiresIn = expiresInSeconds(answer.expires_in, answer.access_token);
+    if (expiresIn === undefined) {
+      throw refused(
+        'Token response has an unusable expires_in (expected a positive number of seconds, as a JSON number or a string of digits)',
+      );
+    }
+    return { ...answer, expires_in: expiresIn } as unknown as TokenResponse;
   }
 
   /**
@@ -245,8 +289,13 @@ export class WristbandApiClient implements OnApplicationShutdown {
     }
   }
 
-  /** Turns a non-2xx response into a transient or final error. Never includes the request body. */
-  private async failure(res: Response): Promise<Error> {
+  /**
+   * Turns a non-2xx response into a transient or final error. Never includes the request body. A
+   * refusal of a token-endpoint call (token, revocation) is `invalid_grant` or `token_request_failed`;
+   * one of userinfo is `userinfo_failed`, whatever OAuth error it names (its `invalid_token` is about the
+   * access token just issued, not about a grant a new login could fix).
+   */
+  private async failure(res: Response, endpoint: 'token' | 'userinfo'): Promise<Error> {
     if (res.status >= 500 || res.status === 429) {
       await res.body?.cancel().catch(() => undefined);
       return new TransientFailure(
@@ -254,9 +303,14 @@ export class WristbandApiClient implements OnApplicationShutdown {
         parseRetryAfter(res.headers.get('retry-after')),
       );
     }
-    const body = (await res.json().catch(() => ({}))) as { error?: unknown };
-    const oauthError = typeof body.error === 'string' ? body.error.slice(0, 64) : undefined;
-    const code = oauthError === 'invalid_grant' ? 'invalid_grant' : 'token_request_failed';
+    const body = (await res.json().catch(() => ({}))) as { error?: unknown } | null;
+    const oauthError = typeof body?.error === 'string' ? body.error.slice(0, 64) : undefined;
+    const code =
+      endpoint === 'userinfo'
+        ? 'userinfo_failed'
+        : oauthError === 'invalid_grant'
+          ? 'invalid_grant'
+          : 'token_request_failed';
     return new WristbandRequestError(
       code,
       `Wristband answered ${res.status}${oauthError ? ` (${oauthError})` : ''}`,
@@ -278,6 +332,54 @@ export class WristbandApiClient implements OnApplicationShutdown {
     }
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/**
+ * An answer's `expires_in` in whole seconds, or `undefined` when it is unusable. RFC 6749 §5.1 only
+ * recommends the field, and servers send it as a JSON number or as a string of digits: both are taken
+ * (a number's fraction is dropped). It must come to at least 1 second and at most a year: "1e3",
+ * "1800.5", " 1800", "" and "-5" (strings must be digits only), 0, negatives, NaN, huge values and
+ * other types are refused. Absent (or `null`): the access token's own `exp` claim when it is a JWT
+ * whose `exp` is ahead, by at most a year (read without checking the signature: it only schedules the
+ * next refresh, and the token came over TLS from the token endpoint in answer to our authenticated
+ * request); else `DEFAULT_EXPIRES_IN_SECONDS` (an opaque token, no `exp`, or an `exp` already past by
+ * our clock).
+ */
+export function expiresInSeconds(
+  expiresIn: unknown,
+  accessToken: string,
+  now = Date.now(),
+): number | undefined {
+  if (expiresIn === undefined || expiresIn === null) {
+    return lifetimeFromExp(accessToken, now) ?? DEFAULT_EXPIRES_IN_SECONDS;
+  }
+  const seconds =
+    typeof expiresIn === 'number'
+      ? expiresIn
+      : typeof expiresIn === 'string' && DIGITS.test(expiresIn)
+        ? Number(expiresIn)
+        : NaN;
+  return wholeSeconds(seconds);
+}
+
+/** Longest access-token lifetime taken from an answer, in seconds: a year. */
+const MAX_EXPIRES_IN_SECONDS = 366 * 24 * 3600;
+
+/** `seconds` rounded down, when that is between 1 s and a year. */
+function wholeSeconds(seconds: number): number | undefined {
+  const whole = Math.floor(seconds);
+  return whole >= 1 && whole <= MAX_EXPIRES_IN_SECONDS ? whole : undefined;
+}
+
+/** Whole seconds from `now` to the access token's `exp`, when it is a JWT with a numeric `exp` ahead. */
+function lifetimeFromExp(accessToken: string, now: number): number | undefined {
+  let exp: unknown;
+  try {
+    exp = decodeJwt(accessToken).exp;
+  } catch {
+    return undefined; // Opaque (not a JWT).
+  }
+  return typeof exp === 'number' ? wholeSeconds(exp - now / 1000) : undefined;
 }
 
 /** client_secret_basic: RFC 6749 §2.3.1 form-urlencodes both parts before base64. */

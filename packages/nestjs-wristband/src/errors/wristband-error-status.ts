@@ -16,6 +16,7 @@ export const WRISTBAND_ERROR_STATUS: Record<WristbandErrorCode, number> = {
   wristband_unavailable: 503,
   id_token_invalid: 401,
   userinfo_invalid: 502,
+  userinfo_failed: 502,
   tenant_mismatch: 403,
   session_required: 401,
   session_invalid: 401,

@@ -17,6 +17,7 @@ export type WristbandErrorCode =
   | 'wristband_unavailable'
   | 'id_token_invalid'
   | 'userinfo_invalid'
+  | 'userinfo_failed'
   | 'tenant_mismatch'
   | 'session_required'
   | 'session_invalid'

@@ -10,7 +10,11 @@ import {
 import type { ResolvedWristbandOptions } from '../interfaces/resolved-options.interface.js';
 import type { WristbandSession } from '../interfaces/wristband-session.interface.js';
 import { IdTokenVerifier, isUnverifiableNow } from '../jwt/id-token.verifier.js';
-import { WristbandApiClient, type TokenResponse } from '../wristband-api.client.js';
+import {
+  WristbandApiClient,
+  rotatedRefreshToken,
+  type TokenResponse,
+} from '../wristband-api.client.js';
 import { readOnly } from '../wristband-user.factory.js';
 import { REFRESH_COORDINATOR, type RefreshCoordinator } from './refresh-coordinator.interface.js';
 import { RefreshPendingError } from './refresh-pending.error.js';
@@ -54,6 +58,14 @@ export class TokenRefreshService {
    * is down, only one request per session and back-off pays the wait for it.
    */
   private readonly failedRecently: LRUCache<string, true>;
+  /**
+   * Refresh tokens spent by a refresh whose 200 answer was refused (see `keepRotated`), mapped to the
+   * refresh token that answer carried. A session read with the spent one (a cookie the failed request
+   * could not replace) takes the new one before refreshing, instead of a reuse that ends the session.
+   */
+  private readonly replacedRefreshTokens: LRUCache<string, string>;
+  /** Sessions `refresh` returned with only their refresh token replaced: counted as failed refreshes. */
+  private readonly keptOnly = new WeakSet<WristbandSession>();
 
   constructor(
     @InjectWristbandOptions() private readonly options: ResolvedWristbandOptions,
@@ -68,6 +80,7 @@ export class TokenRefreshService {
     const max = options.tokens.recentRefreshCacheMaxEntries;
     this.recentlyRefreshed = new LRUCache({ max, ttl: RECENT_REFRESH_MEMORY_MS });
     this.failedRecently = new LRUCache({ max, ttl: FAILED_REFRESH_BACKOFF_MS });
+    this.replacedRefreshTokens = new LRUCache({ max });
   }
 
   /** Expiry with the safety buffer applied, epoch ms: what front ends see as `expiresAt`. */
@@ -130,7 +143,19 @@ export class TokenRefreshService {
       recent &&
       recent.userId === session.userId &&
       recent.accessTokenExpiresAt > session.accessTokenExpiresAt;
-    return newer ? { ...session, ...tokensOf(recent) } : session;
+    return this.withLiveRefreshToken(newer ? { ...session, ...tokensOf(recent) } : session);
+  }
+
+  /** The session with the refresh token that replaced its own, when a refused answer carried one. */
+  private withLiveRefreshToken(session: WristbandSession): WristbandSession {
+    let token = session.refreshToken;
+    // A chain when refused answers came several times in a row; bounded, though tokens never repeat.
+    for (let i = 0; token !== undefined && i < 8; i++) {
+      const next = this.replacedRefreshTokens.get(token);
+      if (next === undefined) break;
+      token = next;
+    }
+    return token === session.refreshToken ? session : { ...session, refreshToken: token };
   }
 
   private remember(fresh: WristbandSession): void {
@@ -186,7 +211,12 @@ export class TokenRefreshService {
     const started = performance.now();
     try {
       const fresh = await this.refresh(session);
-      this.metrics.refresh('success', (performance.now() - started) / 1000);
+      if (this.keptOnly.has(fresh)) {
+        this.metrics.refresh('failure', (performance.now() - started) / 1000, 'rejected');
+        this.recorder?.refreshFailed(req, session, 'rejected');
+      } else {
+        this.metrics.refresh('success', (performance.now() - started) / 1000);
+      }
       return fresh;
     } catch (err) {
       const reason = refreshFailureReason(err);
@@ -211,6 +241,8 @@ export class TokenRefreshService {
     try {
       tokens = await this.api.refresh(refreshToken);
     } catch (err) {
+      const rotated = rotatedRefreshToken(err);
+      if (rotated !== undefined) return this.keepRotated(session, rotated, err);
       if (err instanceof WristbandRequestError && err.code === 'invalid_grant') {
         throw failedBecause(
           'invalid_grant',
@@ -240,6 +272,34 @@ export class TokenRefreshService {
   }
 
   /**
+   * Wristband answered the refresh 200 but the answer was refused for something else than its refresh
+   * token (no access token, an unusable `expires_in`: see `WristbandApiClient`). Wristband has processed
+   * the grant: with rotation the session's refresh token is spent and the one in the answer is the only
+   * one left. So the session keeps its access token and takes that refresh token (the next refresh, after
+   * the back-off, uses it). While the access token still works the request goes on with it and the
+   * session is stored as usual; once it has expired the request fails with 503 like any failed refresh,
+   * and the new refresh token is kept by this process (`replacedRefreshTokens`) and, by a distributed
+   * coordinator, in the store (as for a late answer: `RefreshPendingError.late`).
+   */
+  private keepRotated(session: WristbandSession, rotated: string, err: unknown): WristbandSession {
+    const why = err instanceof Error ? err.message : String(err);
+    this.logger.error(
+      `Token refresh answer refused (${why}); keeping the refresh token it carried, the session goes on`,
+    );
+    const kept: WristbandSession = { ...session, refreshToken: rotated };
+    if (session.refreshToken) this.replacedRefreshTokens.set(session.refreshToken, rotated);
+    this.failedRecently.set(session.id, true);
+    if (isUsable(session, Date.now())) {
+      this.keptOnly.add(kept);
+      return kept;
+    }
+    throw failedBecause(
+      'rejected',
+      new RefreshPendingError(`Token refresh answer refused: ${why}`, Promise.resolve(kept)),
+    );
+  }
+
+  /**
    * A refresh answer that comes after every request waiting for it went on: kept (here, and in the
    * store by the coordinator), so the refresh token it rotated is not lost.
    */
@@ -252,6 +312,15 @@ export class TokenRefreshService {
       this.remember(fresh);
       return fresh;
     } catch (err) {
+      const rotated = rotatedRefreshToken(err);
+      if (rotated !== undefined) {
+        // Refused, but it carried a (maybe rotated) refresh token: kept, the old one may be spent.
+        this.logger.error(
+          `Late token refresh answer refused (${err instanceof Error ? err.message : String(err)}); keeping the refresh token it carried`,
+        );
+        if (session.refreshToken) this.replacedRefreshTokens.set(session.refreshToken, rotated);
+        return { ...session, refreshToken: rotated };
+      }
       if (!(err instanceof WristbandUnavailableError)) {
         this.logger.warn(
           `Late token refresh answer not kept: ${err instanceof Error ? err.message : String(err)}`,
