@@ -166,10 +166,12 @@ describe('bearer tokens on the same guard', () => {
     });
   });
 
-  it('a flood of unknown kids causes one JWKS fetch, then none within the cooldown', async () => {
+  it('a flood of unknown kids: the first fetch and one forced refetch, then none for 5 s', async () => {
     // An instance of its own, with the default 30 s cooldown and no keys fetched yet.
     const port = await freePort();
     const fresh = await startTestApp(port, { env: appEnv(stack.emulator, port) });
+    const meAt = (token: string) =>
+      request(`${fresh.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     try {
       stack.emulator.resetCalls();
       const flood = async () => {
@@ -178,17 +180,23 @@ describe('bearer tokens on the same guard', () => {
             stack.emulator.mintAccessToken({ kid: `unknown-${i}` }),
           ),
         );
-        const results = await Promise.all(
-          tokens.map((t) =>
-            request(`${fresh.url}/api/me`, { headers: { authorization: `Bearer ${t}` } }),
-          ),
-        );
+        const results = await Promise.all(tokens.map(meAt));
         expect(results.map((r) => r.status)).toEqual(Array(30).fill(401));
       };
+      // The keys' first fetch, then one forced refetch for an unknown kid, shared by the whole flood.
       await flood();
-      expect(stack.emulator.calls('jwks')).toBe(1);
+      expect(stack.emulator.calls('jwks')).toBe(2);
+      // Within 5 s of that refetch, unknown kids fetch nothing.
       await flood();
-      expect(stack.emulator.calls('jwks')).toBe(1);
+      expect(stack.emulator.calls('jwks')).toBe(2);
+      // 5 s later, within jose's 30 s cooldown: a key Wristband rotated in is fetched by the next token
+      // that uses it (one forced refetch), and a flood right after fetches nothing more.
+      await new Promise((r) => setTimeout(r, 5_000));
+      await stack.emulator.rotateKeys();
+      expect((await meAt(await stack.emulator.mintAccessToken())).status).toBe(200);
+      expect(stack.emulator.calls('jwks')).toBe(3);
+      await flood();
+      expect(stack.emulator.calls('jwks')).toBe(3);
     } finally {
       await fresh.close();
     }

@@ -74,14 +74,27 @@ export class BearerTokenVerifier {
       throw invalid('malformed token');
     }
     const { bearer, issuer } = this.options;
+    const check = async () =>
+      (
+        await jwtVerify(token, this.jwks.getKey, {
+          algorithms: ['RS256'],
+          issuer,
+          requiredClaims: ['exp', 'sub'],
+          clockTolerance: bearer.clockToleranceSeconds,
+        })
+      ).payload;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.jwks.getKey, {
-        algorithms: ['RS256'],
-        issuer,
-        requiredClaims: ['exp', 'sub'],
-        clockTolerance: bearer.clockToleranceSeconds,
-      }));
+      try {
+        payload = await check();
+      } catch (err) {
+        if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+        // A `kid` not in the keys fetched within the cooldown: a key Wristband has just rotated in, or one
+        // the sender made up. One forced fetch per 5 s at most for all bearer tokens (shared while in
+        // flight), so a flood of made-up `kid`s costs Wristband one call per 5 s, not one per token.
+        await this.jwks.reloadForUnknownKid('bearer');
+        payload = await check();
+      }
     } catch (err) {
       if (
         err instanceof errors.JWKSTimeout ||
