@@ -142,11 +142,16 @@ describe('a refresh Wristband answered is never lost', () => {
         cooling.emulator.resetCalls();
         await sleepUntil(first.expiresAt + 20);
         expect((await request(`${cooling.app.url}/api/me`, { jar })).status).toBe(200);
+        // The refreshed ID token's new kid: one forced JWKS fetch despite the 30 s cooldown, then verified.
+        expect(cooling.emulator.calls('jwks')).toBe(1);
+        // Rotated again within 5 s of that fetch: no other forced fetch, the ID token cannot be verified
+        // now, and the tokens Wristband issued are kept.
+        await cooling.emulator.rotateKeys();
         const second = await tokenInfo(cooling.app, jar);
         await sleepUntil(second.expiresAt + 20);
         expect((await request(`${cooling.app.url}/api/me`, { jar })).status).toBe(200);
         expect(cooling.emulator.calls('token', 'refresh_token')).toBe(2);
-        expect(cooling.emulator.calls('jwks')).toBe(0); // the default 30 s cooldown: no new fetch
+        expect(cooling.emulator.calls('jwks')).toBe(1);
       } finally {
         await cooling.close();
       }

@@ -280,6 +280,10 @@ export interface BearerOptions {
    * Default 33554432 (32 MiB).
    */
   cacheMaxBytes?: number;
-  /** Minimum time between two JWKS fetches, in milliseconds. Default 30000. */
+  /**
+   * Minimum time between two JWKS fetches caused by an unknown `kid`, in milliseconds. Default 30000. Beyond
+   * it, at most one forced refetch per 5 s for ID tokens and one for bearer tokens (a key Wristband has just
+   * rotated in).
+   */
   jwksCooldownMs?: number;
 }
