@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './support/chromium.js';
+import { launchChromium, logInThroughForm } from './support/chromium.js';
 import { PASSWORD, startStack, type TestStack } from './support/test-stack.js';
 
 describe('a person in a browser (headless Chromium)', () => {
@@ -56,12 +56,11 @@ describe('a person in a browser (headless Chromium)', () => {
   it("the demo page's Log out, clicked after the session has gone, still ends the tenant's Wristband session", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${stack.app.url}/auth/login?tenant_name=globex`);
-    await page.waitForURL(/globex\.localhost/);
-    await page.fill('input[name="username"]', 'carol@globex.test');
-    await page.fill('input[name="password"]', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForURL(`${stack.app.url}/`);
+    await logInThroughForm(page, stack.app.url, {
+      tenant: 'globex',
+      username: 'carol@globex.test',
+      password: PASSWORD,
+    });
     await page.locator('#status').filter({ hasText: 'carol@globex.test' }).waitFor();
 
     // The page stays open while the session cookie goes (expired, cleared).

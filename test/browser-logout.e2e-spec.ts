@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium } from './support/chromium.js';
+import { launchChromium, logInThroughForm } from './support/chromium.js';
 import { freePort, PASSWORD, startStack, type TestStack } from './support/test-stack.js';
 
 /** Another site: serves one HTML page on its own port (any host name that resolves to loopback). */
@@ -32,12 +32,11 @@ describe('a logout started by another site, in a browser (headless Chromium)', (
   async function loggedIn(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${stack.app.url}/auth/login?tenant_name=acme`);
-    await page.waitForURL(/acme\.localhost/);
-    await page.fill('input[name="username"]', 'alice@acme.test');
-    await page.fill('input[name="password"]', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForURL(`${stack.app.url}/`);
+    await logInThroughForm(page, stack.app.url, {
+      tenant: 'acme',
+      username: 'alice@acme.test',
+      password: PASSWORD,
+    });
     return { context, page };
   }
 
