@@ -1,17 +1,13 @@
 import { Cluster } from 'ioredis';
 import { SessionRevocationService, WristbandRedisHealthIndicator } from 'nestjs-wristband';
+import { CookieJar, type HttpResponse, RedisTestCluster, request } from 'nestjs-wristband/testing';
 import {
-  CookieJar,
-  CookieSealer,
-  type HttpResponse,
-  RedisTestCluster,
-  request,
-} from 'nestjs-wristband/testing';
-import { login, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sleepUntil = (epochMs: number) => sleep(Math.max(0, epochMs - Date.now()));
-const COOKIE = 'wb_session';
+  itSharesSessionsAcrossInstances,
+  me as meOn,
+  sessionId as sessionIdOf,
+  sleep,
+} from './support/redis-instances.js';
+import { login, startStack, type TestStack } from './support/test-stack.js';
 
 /**
  * The multi-instance cases of redis-multi-instance.e2e-spec.ts on a real Redis Cluster of 3 masters
@@ -22,22 +18,9 @@ describe('Redis Cluster sessions over three instances', () => {
   let cluster: RedisTestCluster;
   let admin: Cluster;
   let stack: TestStack;
-  const sealer = new CookieSealer([SESSION_SECRET]);
 
-  const me = (i: number, jar: CookieJar): Promise<HttpResponse> =>
-    request(`${stack.apps[i].url}/api/me`, { jar });
-  const cookieValue = (jar: CookieJar): string => {
-    const value = jar.get(`${stack.app.url}/api/me`, COOKIE);
-    if (!value) throw new Error('no session cookie in the jar');
-    return value;
-  };
-  const sessionId = (jar: CookieJar): string =>
-    sealer.unseal<string>('session-id', cookieValue(jar))!;
-  const jarWith = (value: string): CookieJar => {
-    const jar = new CookieJar();
-    jar.set(stack.app.url, COOKIE, value);
-    return jar;
-  };
+  const me = (i: number, jar: CookieJar): Promise<HttpResponse> => meOn(stack, i, jar);
+  const sessionId = (jar: CookieJar): string => sessionIdOf(stack, jar);
 
   beforeAll(async () => {
     cluster = await RedisTestCluster.start();
@@ -59,6 +42,8 @@ describe('Redis Cluster sessions over three instances', () => {
   });
   beforeEach(() => stack.emulator.resetCalls());
 
+  itSharesSessionsAcrossInstances(() => ({ stack, admin }));
+
   it('a session made on one instance works on the others; it lives in the cluster under its key', async () => {
     const { jar } = await login(stack, stack.apps[0]);
     for (const i of [0, 1, 2]) expect((await me(i, jar)).status).toBe(200);
@@ -68,56 +53,6 @@ describe('Redis Cluster sessions over three instances', () => {
     const ttl = await admin.ttl(`wristband:session:${id}`);
     expect(ttl).toBeGreaterThan(3000);
     expect(ttl).toBeLessThanOrEqual(3600);
-  });
-
-  it('logout on one instance ends the session on all of them, even for a replayed cookie', async () => {
-    const { jar } = await login(stack, stack.apps[0]);
-    const value = cookieValue(jar);
-    const id = sessionId(jar);
-    expect((await me(2, jar)).status).toBe(200);
-
-    expect((await request(`${stack.apps[1].url}/auth/logout`, { jar })).status).toBe(302);
-    expect(await admin.exists(`wristband:session:${id}`)).toBe(0);
-    for (const i of [0, 1, 2]) {
-      const res = await me(i, jarWith(value));
-      expect(res.status).toBe(401);
-      expect(res.json()).toMatchObject({ reason: 'session_invalid' });
-    }
-  });
-
-  it('50 concurrent requests for one expired session over 3 instances: exactly 1 token call, all 200', async () => {
-    const { jar } = await login(stack, stack.apps[0]);
-    await sleep(2300); // expired, not only due: every instance has to wait for the refresh
-    stack.emulator.resetCalls();
-
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => me(i % 3, jar)));
-    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
-
-    // The rotated refresh token was stored: once due again, 9 requests refresh again, once.
-    const { expiresAt } = (await request(`${stack.apps[1].url}/auth/token`, { jar })).json<{
-      expiresAt: number;
-    }>();
-    await sleepUntil(expiresAt + 20);
-    const later = await Promise.all(Array.from({ length: 9 }, (_, i) => me((i + 1) % 3, jar)));
-    expect(later.map((r) => r.status)).toEqual(Array(9).fill(200));
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
-  });
-
-  it('a dead lock holder blocks the session only until its lock expires; then one refresh', async () => {
-    const { jar } = await login(stack, stack.apps[0]);
-    await sleep(2300);
-    stack.emulator.resetCalls();
-    // An instance took the lock and died mid-refresh: nobody will release it.
-    expect(
-      await admin.set(`wristband:refresh-lock:${sessionId(jar)}`, 'dead-holder', 'PX', 1500, 'NX'),
-    ).toBe('OK');
-
-    const started = Date.now();
-    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => me(i % 3, jar)));
-    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1300);
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
   });
 
   it('"log out everywhere" ends every session of the user, though they sit on different nodes', async () => {
@@ -241,12 +176,10 @@ describe('Redis Cluster whose nodes require a password', () => {
     stack = await startStack({ instances: 2, env: { REDIS_CLUSTER_NODES: cluster.nodesEnv } });
     // Logins until two sessions sit on different nodes: each needs the password on its node.
     // Session ids are random, so the bound is what makes "all on one node" negligible (3 * 3^-24).
-    const sealer = new CookieSealer([SESSION_SECRET]);
     const nodes = new Set<number>();
     for (let i = 0; i < 25 && nodes.size < 2; i++) {
       const { jar } = await login(stack, stack.apps[i % 2]);
-      const id = sealer.unseal<string>('session-id', jar.get(`${stack.app.url}/api/me`, COOKIE)!)!;
-      nodes.add(await cluster.nodeOf(`wristband:session:${id}`));
+      nodes.add(await cluster.nodeOf(`wristband:session:${sessionIdOf(stack, jar)}`));
       for (const app of stack.apps)
         expect((await request(`${app.url}/api/me`, { jar })).status).toBe(200);
     }

@@ -7,25 +7,14 @@ import {
   RedisTestServer,
   request,
 } from 'nestjs-wristband/testing';
+import {
+  itSharesSessionsAcrossInstances,
+  me as meOn,
+  sessionCookie,
+  sessionId as sessionIdOf,
+  sleep,
+} from './support/redis-instances.js';
 import { login, SESSION_SECRET, startStack, type TestStack } from './support/test-stack.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sleepUntil = (epochMs: number) => sleep(Math.max(0, epochMs - Date.now()));
-const COOKIE = 'wb_session';
-
-/** The session cookie value a jar holds for the apps (all on `localhost`, any port). */
-function sessionCookie(stack: TestStack, jar: CookieJar): string {
-  const value = jar.get(`${stack.app.url}/api/me`, COOKIE);
-  if (!value) throw new Error('no session cookie in the jar');
-  return value;
-}
-
-/** A fresh jar that holds only this session cookie value (to replay it after logout). */
-function jarWith(stack: TestStack, value: string): CookieJar {
-  const jar = new CookieJar();
-  jar.set(stack.app.url, COOKIE, value);
-  return jar;
-}
 
 describe('Redis sessions over three instances', () => {
   let redis: RedisTestServer;
@@ -33,10 +22,8 @@ describe('Redis sessions over three instances', () => {
   let stack: TestStack;
   const sealer = new CookieSealer([SESSION_SECRET]);
 
-  const me = (i: number, jar: CookieJar): Promise<HttpResponse> =>
-    request(`${stack.apps[i].url}/api/me`, { jar });
-  const sessionId = (jar: CookieJar): string =>
-    sealer.unseal<string>('session-id', sessionCookie(stack, jar))!;
+  const me = (i: number, jar: CookieJar): Promise<HttpResponse> => meOn(stack, i, jar);
+  const sessionId = (jar: CookieJar): string => sessionIdOf(stack, jar);
 
   beforeAll(async () => {
     redis = await RedisTestServer.start();
@@ -60,6 +47,8 @@ describe('Redis sessions over three instances', () => {
   });
   beforeEach(() => stack.emulator.resetCalls());
 
+  itSharesSessionsAcrossInstances(() => ({ stack, admin }));
+
   it('a session made on one instance works on the others; the cookie holds only a small sealed id', async () => {
     const { jar } = await login(stack, stack.apps[0]);
     for (const i of [0, 1, 2]) expect((await me(i, jar)).status).toBe(200);
@@ -78,57 +67,6 @@ describe('Redis sessions over three instances', () => {
     // A new login issues a new id (no fixation), even in the same browser.
     await login(stack, stack.apps[1], { jar });
     expect(sessionId(jar)).not.toBe(id);
-  });
-
-  it('logout on one instance ends the session on all of them, even for a replayed cookie', async () => {
-    const { jar } = await login(stack, stack.apps[0]);
-    const value = sessionCookie(stack, jar);
-    const id = sessionId(jar);
-    expect((await me(2, jar)).status).toBe(200);
-
-    expect((await request(`${stack.apps[1].url}/auth/logout`, { jar })).status).toBe(302);
-    expect(await admin.exists(`wristband:session:${id}`)).toBe(0);
-    for (const i of [0, 1, 2]) {
-      const res = await me(i, jarWith(stack, value));
-      expect(res.status).toBe(401);
-      expect(res.json()).toMatchObject({ reason: 'session_invalid' });
-    }
-  });
-
-  it('50 concurrent requests for one expired session over 3 instances: exactly 1 token call, all 200', async () => {
-    const { jar } = await login(stack, stack.apps[0]);
-    await sleep(2300); // expired, not only due: every instance has to wait for the refresh
-    stack.emulator.resetCalls();
-
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => me(i % 3, jar)));
-    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
-
-    // The rotated refresh token was stored: once due again, 9 requests refresh again, once, on any instance.
-    const { expiresAt } = (await request(`${stack.apps[1].url}/auth/token`, { jar })).json<{
-      expiresAt: number;
-    }>();
-    expect(expiresAt).toBeGreaterThan(Date.now());
-    await sleepUntil(expiresAt + 20);
-    const later = await Promise.all(Array.from({ length: 9 }, (_, i) => me((i + 1) % 3, jar)));
-    expect(later.map((r) => r.status)).toEqual(Array(9).fill(200));
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(2);
-  });
-
-  it('a dead lock holder blocks the session only until its lock expires; then one refresh', async () => {
-    const { jar } = await login(stack, stack.apps[0]);
-    await sleep(2300);
-    stack.emulator.resetCalls();
-    // An instance took the lock and died mid-refresh: nobody will release it.
-    expect(
-      await admin.set(`wristband:refresh-lock:${sessionId(jar)}`, 'dead-holder', 'PX', 1500, 'NX'),
-    ).toBe('OK');
-
-    const started = Date.now();
-    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => me(i % 3, jar)));
-    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1300);
-    expect(stack.emulator.calls('token', 'refresh_token')).toBe(1);
   });
 
   it('"log out everywhere" through SessionRevocationService ends every session of the user on all instances', async () => {
