@@ -21,7 +21,7 @@ import { foreignInitiator } from './http/request-initiator.js';
 import { getAuthState } from './http/request-auth-state.js';
 import type { WristbandSession } from './interfaces/wristband-session.interface.js';
 import type { ResolvedWristbandOptions } from './interfaces/resolved-options.interface.js';
-import { SessionService } from './session/session.service.js';
+import { SessionService, type SessionLookup } from './session/session.service.js';
 import { TokenRefreshService } from './tokens/token-refresh.service.js';
 import { WristbandApiClient } from './wristband-api.client.js';
 import type { WristbandLoginResult } from './wristband.strategy.js';
@@ -114,7 +114,11 @@ export class WristbandAuthController {
       this.recorder.refused(req as EventRequest, error);
       throw error;
     }
-    this.recorder.logout(req as EventRequest, await this.endSession(rawRequestOf(req), res));
+    const raw = rawRequestOf(req);
+    this.recorder.logout(
+      req as EventRequest,
+      await this.endSession(raw, res, await this.sessions.load(raw)),
+    );
   }
 
   /** Same as GET, but requires the CSRF token, so a cross-site form cannot log the user out. */
@@ -139,7 +143,7 @@ export class WristbandAuthController {
     // A front end's fetch cannot follow the 302 to Wristband's origin: with `Accept: application/json` it
     // gets the URL to navigate to instead, which ends the Wristband session too.
     const answer = /\bapplication\/json\b/i.test(req.headers.accept ?? '') ? 'json' : 'redirect';
-    this.recorder.logout(request as EventRequest, await this.endSession(req, res, answer));
+    this.recorder.logout(request as EventRequest, await this.endSession(req, res, lookup, answer));
   }
 
   /** Session summary for front ends. */
@@ -178,16 +182,19 @@ export class WristbandAuthController {
     return this.options.authRoutePrefix ? `/${this.options.authRoutePrefix}/${route}` : `/${route}`;
   }
 
-  /** Ends the session (if any) and redirects; returns the session that ended. */
+  /**
+   * Ends the session `lookup` found (if any) and redirects; returns the session that ended. The caller
+   * loads it: a store that cannot answer (Redis down) fails the logout with 503 there, before anything is
+   * cleared, since clearing the cookies and redirecting would report a logout while the session lives on
+   * for every copy of the cookie.
+   */
   private async endSession(
     req: RawRequest,
     res: AuthResponse,
+    lookup: SessionLookup,
     answer: 'redirect' | 'json' = 'redirect',
   ): Promise<WristbandSession | undefined> {
     const headers = responseHeadersOf(res);
-    // A store that cannot answer (Redis down) fails the logout with 503, as a POST does: clearing the
-    // cookies and redirecting would report a logout while the session lives on for every copy of the cookie.
-    const lookup = await this.sessions.load(req);
     const session = lookup.status === 'ok' ? lookup.session : undefined;
     if (session?.refreshToken) {
       // Revocation failing must never keep anyone logged in.
